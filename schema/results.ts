@@ -1,0 +1,228 @@
+/**
+ * The results bundle: the one contract between the pipeline (which writes it) and
+ * the paper (which reads it). Both sides import this module; nothing else defines
+ * the shape of `results/`.
+ *
+ * Layout of a bundle directory:
+ *   manifest.json              Manifest: the run as a whole
+ *   models/<model-id>.json     ModelResult: one per model
+ *   activations/<model-id>.u8.gz  gzip of uint8 feature maps, indexed by ModelResult.activations
+ *   samples.u8                 the activation sample images, uint8, samples × 64 × 64
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+export const IMAGE_SIZE = 64;
+
+export const MODEL_IDS = ['resnet50', 'basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'] as const;
+export const ModelId = z.enum(MODEL_IDS);
+export type ModelId = z.infer<typeof ModelId>;
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BackendName = z.enum(BACKENDS);
+export type BackendName = z.infer<typeof BackendName>;
+
+export const PROFILES = ['smoke', 'cpu', 'full'] as const;
+export const ProfileName = z.enum(PROFILES);
+export type ProfileName = z.infer<typeof ProfileName>;
+
+const int = z.number().int();
+const count = z.number().int().nonnegative();
+const probability = z.number().min(0).max(1);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+const isoTime = z.iso.datetime({ offset: true });
+
+/** What one model is given to train with under a profile. */
+export const Budget = z.object({
+  epochs: int.positive(),
+  batchSize: int.positive(),
+  learningRate: z.number().positive(),
+  /** At most this many training images per epoch (a seeded, stratified subset); null = the whole train split. */
+  trainLimit: int.positive().nullable(),
+  /** At most this many validation images evaluated per epoch; null = the whole validation split. */
+  validationLimit: int.positive().nullable(),
+  /** Training stops after the epoch in which this many seconds have passed; null = no limit. */
+  timeLimitSeconds: z.number().positive().nullable(),
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const Profile = z.object({
+  name: ProfileName,
+  description: z.string(),
+  /** The study's own budget for comparison, stated once: what `full` means. */
+  studyBudget: z.string(),
+  budgets: z.record(ModelId, Budget),
+  /** Every way this run falls short of the full study, one sentence each; empty for `full`. */
+  reductions: z.array(z.string()),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
+
+export const Dataset = z.object({
+  /** Where the images were read from, as given (path or URL). */
+  source: z.string(),
+  /** SHA-256 over sorted `<Class>/<file> <sha256>\n` lines: independent of archive layout. */
+  fingerprint: sha256,
+  classes: z.array(z.string()).min(2),
+  /** Images used per class, in `classes` order. */
+  counts: z.array(count),
+  total: count,
+  /** Hidden files, folders such as __MACOSX/, and non-image files that were passed over. */
+  ignored: z.object({ hidden: count, nonImage: count }),
+  /** Undecodable, truncated or empty images: skipped, each named. */
+  skipped: z.array(SkippedFile),
+  /** Images converted on the way in. */
+  converted: z.object({ resized: count, colour: count }),
+  /** Groups of byte-identical images (kept together in one split) and the files in them. */
+  duplicates: z.object({ groups: count, files: count }),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
+export const Split = z.object({
+  seed: int,
+  ratios: z.object({ train: probability, validation: probability, test: probability }),
+  sizes: z.object({ train: count, validation: count, test: count }),
+  /** Per-class counts in `dataset.classes` order. */
+  perClass: z.object({ train: z.array(count), validation: z.array(count), test: z.array(count) }),
+});
+export type Split = z.infer<typeof Split>;
+
+export const Environment = z.object({
+  backend: BackendName,
+  /** Why each better backend was not used (empty when the best one loaded). */
+  backendNotes: z.array(z.string()),
+  /** Library and runtime versions, e.g. node, @tensorflow/tfjs-core. */
+  versions: z.record(z.string(), z.string()),
+  platform: z.string(),
+  cpu: z.string(),
+  cpuCount: int.positive(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Samples = z.object({
+  file: z.literal('samples.u8'),
+  /** Indices into the test split. */
+  testIndices: z.array(count).min(1),
+  /** True class of each sample (index into dataset.classes). */
+  labels: z.array(count).min(1),
+  /** Source file of each sample, `<Class>/<file>`. */
+  files: z.array(z.string()).min(1),
+});
+
+export const ModelEntry = z.object({
+  id: ModelId,
+  file: z.string(),
+  /** Whether this run trained the model, or reused a result whose inputs were unchanged. */
+  status: z.enum(['trained', 'reused']),
+});
+
+export const Manifest = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  profile: Profile,
+  seed: int,
+  dataset: Dataset,
+  split: Split,
+  environment: Environment,
+  git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  samples: Samples,
+  models: z.array(ModelEntry).min(1),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export const LayerRow = z.object({
+  name: z.string(),
+  /** tfjs-layers class name, e.g. Conv2D. */
+  type: z.string(),
+  /** Output shape without the batch dimension. */
+  outputShape: z.array(int.positive()),
+  params: count,
+  /** Multiply-accumulates for one image through this layer. */
+  macs: count,
+});
+export type LayerRow = z.infer<typeof LayerRow>;
+
+export const EpochRecord = z.object({
+  epoch: int.positive(),
+  trainLoss: z.number().nonnegative(),
+  trainAccuracy: probability,
+  valLoss: z.number().nonnegative(),
+  valAccuracy: probability,
+  seconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nonnegative(),
+});
+export type EpochRecord = z.infer<typeof EpochRecord>;
+
+export const ClassMetrics = z.object({
+  class: z.string(),
+  precision: probability,
+  recall: probability,
+  f1: probability,
+  support: count,
+});
+
+export const ActivationLayer = z.object({
+  name: z.string(),
+  type: z.string(),
+  /** [height, width, channels] of one sample's map. */
+  shape: z.tuple([int.positive(), int.positive(), int.positive()]),
+  /** Byte offset in the decompressed file; the layer occupies samples × channels × height × width bytes, in that order. */
+  offset: count,
+  /** uint8 v stands for min + v / 255 × (max − min) (per-layer scale over all samples). */
+  min: z.number(),
+  max: z.number(),
+});
+export type ActivationLayer = z.infer<typeof ActivationLayer>;
+
+export const ModelResult = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: ModelId,
+  name: z.string(),
+  description: z.string(),
+  /** Hash of everything that determines training: definition, budget, data fingerprint, split, seed. */
+  inputsHash: sha256,
+  initialWeights: z.object({ kind: z.enum(['random', 'imagenet']), source: z.string().nullable() }),
+  layers: z.array(LayerRow).min(1),
+  params: z.object({ total: count, trainable: count }),
+  /** Multiply-accumulates per image (forward pass); FLOPs ≈ 2 × MACs. */
+  macs: count,
+  weightBytes: count,
+  training: z.object({
+    budget: Budget,
+    backend: BackendName,
+    epochsCompleted: count,
+    trainImages: count,
+    validationImages: count,
+    seconds: z.number().nonnegative(),
+    /** Why training stopped before budget.epochs, or null. */
+    stoppedEarly: z.string().nullable(),
+    history: z.array(EpochRecord),
+  }),
+  evaluation: z.object({
+    testImages: count.positive(),
+    accuracy: probability,
+    /** Wilson score 95% interval. */
+    accuracyCI95: z.tuple([probability, probability]),
+    loss: z.number().nonnegative(),
+    /** rows = true class, columns = predicted class, in dataset.classes order. */
+    confusion: z.array(z.array(count)),
+    perClass: z.array(ClassMetrics),
+    macroF1: probability,
+  }),
+  latency: z.object({
+    backend: BackendName,
+    batch1MsPerImage: z.number().positive(),
+    batch256MsPerImage: z.number().positive(),
+  }),
+  activations: z.object({
+    file: z.string(),
+    sampleCount: int.positive(),
+    layers: z.array(ActivationLayer).min(1),
+  }),
+  /** Softmax output per activation sample (rows follow manifest.samples). */
+  softmax: z.array(z.array(probability)),
+  trainedAt: isoTime,
+});
+export type ModelResult = z.infer<typeof ModelResult>;
