@@ -1,0 +1,84 @@
+/**
+ * The site's one door to the results bundle. Everything on the page that is a
+ * number, a chart or an image is read through here, at build time, from the
+ * directory named by RESULTS_DIR (default: `results/` in the project).
+ *
+ * A bundle that fails the schema throws the BundleError from schema/read-bundle.ts,
+ * which names the file and the field; Astro then stops the build with that message.
+ */
+import { resolve } from 'node:path';
+import { readBundle, readSamples, readActivations, BundleError, type Bundle } from '../../schema/read-bundle.ts';
+import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
+
+export { BundleError };
+export type { Bundle, ModelId, ModelResult, Manifest };
+
+/** The bundle directory: RESULTS_DIR (relative to the working directory) or ./results. */
+export function resultsDir(): string {
+  const fromEnv = process.env.RESULTS_DIR;
+  return resolve(process.cwd(), fromEnv && fromEnv.trim() !== '' ? fromEnv : 'results');
+}
+
+let bundle: Bundle | undefined;
+const activationCache = new Map<ModelId, Uint8Array>();
+let samplesCache: Uint8Array | undefined;
+
+/** The validated bundle, read once per build. Models come in the study's order (MODEL_IDS). */
+export function getBundle(): Bundle {
+  if (!bundle) {
+    const read = readBundle(resultsDir());
+    const order = (id: ModelId) => MODEL_IDS.indexOf(id);
+    bundle = { ...read, models: [...read.models].sort((a, b) => order(a.id) - order(b.id)) };
+  }
+  return bundle;
+}
+
+export function getManifest(): Manifest {
+  return getBundle().manifest;
+}
+
+/** Every model in the bundle, in the study's order. */
+export function getModels(): ModelResult[] {
+  return getBundle().models;
+}
+
+/** Whether this run produced `id` (a profile may leave models out). */
+export function hasModel(id: ModelId): boolean {
+  return getBundle().models.some((m) => m.id === id);
+}
+
+/** One model's result; throws a BundleError naming manifest.json when the run did not produce it. */
+export function getModel(id: ModelId): ModelResult {
+  const b = getBundle();
+  const model = b.models.find((m) => m.id === id);
+  if (!model) throw new BundleError(`${resolve(b.dir, 'manifest.json')}: models: no model "${id}" in this run`);
+  return model;
+}
+
+/** The activation sample images, samples × 64 × 64 uint8 (see manifest.samples). */
+export function getSamples(): Uint8Array {
+  samplesCache ??= readSamples(getBundle());
+  return samplesCache;
+}
+
+/** One model's decompressed activation maps; index them with `getModel(id).activations.layers`. */
+export function getActivations(id: ModelId): Uint8Array {
+  let bytes = activationCache.get(id);
+  if (!bytes) {
+    bytes = readActivations(getBundle(), id);
+    activationCache.set(id, bytes);
+  }
+  return bytes;
+}
+
+/** One channel of one layer for one sample, as height × width uint8 (a view, not a copy). */
+export function getActivationMap(id: ModelId, layerIndex: number, sample: number, channel: number): Uint8Array {
+  const model = getModel(id);
+  const layer = model.activations.layers[layerIndex];
+  if (!layer) throw new BundleError(`${resolve(getBundle().dir, model.activations.file)}: layers[${layerIndex}]: no such layer in ${id}`);
+  const [h, w, c] = layer.shape;
+  if (sample < 0 || sample >= model.activations.sampleCount || channel < 0 || channel >= c)
+    throw new RangeError(`activation map ${id}/${layer.name}: sample ${sample} or channel ${channel} out of range`);
+  const start = layer.offset + (sample * c + channel) * h * w;
+  return getActivations(id).subarray(start, start + h * w);
+}
