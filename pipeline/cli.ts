@@ -1,0 +1,119 @@
+/**
+ * `npm run pipeline -- <command> [options]`: the build-time pipeline's command line.
+ * Errors print as one line naming the thing and what was expected; the exit code is
+ * non-zero and the results bundle is left as it was.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { MODEL_IDS, PROFILES, type ModelId, type ProfileName } from '../schema/results.ts';
+import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
+import { createReporter } from './train/progress.ts';
+
+const HELP = `Usage: npm run pipeline -- run [options]
+
+Trains and evaluates the five models on Medical MNIST and writes the results bundle
+that the paper is built from. Models whose inputs (definition, budget, data, seed) are
+unchanged since the last run are reused, not retrained; an interrupted run resumes
+from its last finished epoch.
+
+Options:
+  --data PATH              Medical MNIST as a .zip or folder with one folder per class
+                           (default: $MEDICAL_MNIST_DATA, data/medical-mnist.zip,
+                           data/medical-mnist/, ../shared/data/medical-mnist.zip; on a
+                           networked machine it is downloaded into data/ if none exists)
+  --profile NAME           ${PROFILES.join(' | ')} (default: full with a CUDA GPU, else cpu)
+  --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that loads)
+  --threads N              wasm threads (default: the number of cores)
+  --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
+  --out DIR                results bundle directory (default: results)
+  --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache)
+  --seed N                 seed for split, initialisation and shuffling (default: 42)
+  --imagenet-weights PATH  model.json of a tfjs-layers export of Keras ResNet50 ImageNet
+                           weights, to start ResNet50 from them (default: random init)
+  --force                  retrain every selected model even if its inputs are unchanged
+  --quiet                  only warnings and errors
+  -h, --help               this text
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      profile: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      threads: { type: 'string' },
+      models: { type: 'string' },
+      out: { type: 'string', default: 'results' },
+      'cache-dir': { type: 'string', default: '.cache' },
+      seed: { type: 'string', default: '42' },
+      'imagenet-weights': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return { values, positionals };
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    fail(`${(e as Error).message} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const [command, ...rest] = positionals;
+  if (command !== 'run') fail(`unknown command "${command}": expected "run" (see --help)`);
+  if (rest.length) fail(`unexpected argument "${rest[0]}" (see --help)`);
+
+  const profile = values.profile;
+  if (profile !== undefined && !PROFILES.includes(profile as ProfileName)) fail(`--profile: expected one of ${PROFILES.join(', ')}, got "${profile}"`);
+  if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) fail(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) fail(`--seed: expected a non-negative integer, got "${values.seed}"`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail(`--threads: expected a positive integer, got "${values.threads}"`);
+  const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
+  for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
+
+  // Imported after argument checks so --help and usage errors answer instantly.
+  const { runPipeline } = await import('./run.ts');
+  const reporter = createReporter({ quiet: values.quiet });
+  const started = Date.now();
+  await runPipeline({
+    projectRoot: process.cwd(),
+    data: values.data,
+    out: values.out!,
+    cacheDir: resolve(values['cache-dir']!),
+    profile: profile as ProfileName | undefined,
+    backend: values.backend as BackendChoice,
+    threads,
+    models: models as ModelId[],
+    seed,
+    force: values.force!,
+    imagenetWeights: values['imagenet-weights'],
+    reporter,
+  });
+  reporter.log(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const err = e as Error;
+  // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
+  // else is a bug, so its stack is shown too.
+  const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError'].includes(err?.name);
+  if (expected) fail(err.message);
+  fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
+});

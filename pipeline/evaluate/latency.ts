@@ -1,0 +1,35 @@
+/** Inference latency per image on the active backend, at batch 1 and batch 256. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { IMAGE_SIZE } from '../../schema/results.ts';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median ms per call of `predict` on a batch, after warm-up; stops early past `budgetMs`. */
+async function timeBatch(model: LayersModel, batch: number, runs: number, budgetMs: number): Promise<number> {
+  const x = tf.randomUniform([batch, IMAGE_SIZE, IMAGE_SIZE, 1], 0, 1, 'float32', 7);
+  const once = async () => {
+    const t0 = performance.now();
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  await once(); // warm-up: kernel compilation and memory allocation
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < runs && (times.length < 2 || performance.now() - start < budgetMs)) times.push(await once());
+  x.dispose();
+  return median(times);
+}
+
+export async function measureLatency(model: LayersModel, opts: { batch1Runs?: number; batch256Runs?: number; budgetMs?: number } = {}) {
+  const budget = opts.budgetMs ?? 10_000;
+  const batch1 = await timeBatch(model, 1, opts.batch1Runs ?? 30, budget);
+  const batch256 = await timeBatch(model, 256, opts.batch256Runs ?? 5, budget);
+  return { batch1MsPerImage: batch1, batch256MsPerImage: batch256 / 256 };
+}

@@ -1,0 +1,91 @@
+/**
+ * Training budgets. A profile gives every model its epochs, batch size, learning rate
+ * and any reduction (training subset, validation subset, time limit); everything that
+ * falls short of the study's budget is written into the manifest as a sentence, so the
+ * paper states it rather than hiding it.
+ */
+import type { Budget, ModelId, Profile, ProfileName } from '../schema/results.ts';
+import { MODEL_IDS } from '../schema/results.ts';
+
+/** The study's budget, which `full` reproduces: all training images, 10 epochs, Adam 1e-3, batch 64. */
+export const STUDY_BUDGET: Budget = {
+  epochs: 10,
+  batchSize: 64,
+  learningRate: 1e-3,
+  trainLimit: null,
+  validationLimit: null,
+  timeLimitSeconds: null,
+};
+
+const STUDY_DESCRIPTION =
+  'every model trained for 10 epochs on the whole training split with Adam (learning rate 0.001, batch 64), validated on the whole validation split after each epoch';
+
+const all = (budget: Budget): Record<ModelId, Budget> =>
+  Object.fromEntries(MODEL_IDS.map((id) => [id, budget])) as Record<ModelId, Budget>;
+
+const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<ModelId, Budget> }> = {
+  smoke: {
+    description: 'A seconds-long run for tests: a few hundred images, one epoch, ResNet50 on a handful of images.',
+    budgets: {
+      ...all({ epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, timeLimitSeconds: null }),
+      resnet50: { epochs: 1, batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, timeLimitSeconds: null },
+    },
+  },
+  cpu: {
+    description:
+      'The default without native TensorFlow: sized so that `npm run build` finishes in about 45 minutes on a 2-core machine with the wasm backend. The compact CNNs see the whole training split; the Basic CNN a subset; ResNet50 a small subset for one epoch.',
+    budgets: {
+      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'gap-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 12_000 },
+      resnet50: { ...STUDY_BUDGET, epochs: 1, trainLimit: 2_400, validationLimit: 600, batchSize: 32, timeLimitSeconds: 900 },
+    },
+  },
+  full: {
+    description: `The study's budget: ${STUDY_DESCRIPTION}. The default when TensorFlow with a GPU is found.`,
+    budgets: all(STUDY_BUDGET),
+  },
+};
+
+const MODEL_NAMES: Record<ModelId, string> = {
+  resnet50: 'ResNet50',
+  'basic-cnn': 'Basic CNN',
+  'tiny-cnn': 'TinyCNN',
+  'reduced-filter-cnn': 'Reduced-Filter CNN',
+  'gap-cnn': 'GAP CNN',
+};
+
+/** One sentence per way a budget falls short of the study's. */
+export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: number, validationSize: number): string[] {
+  const out: string[] = [];
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  for (const id of MODEL_IDS) {
+    const b = budgets[id];
+    const name = MODEL_NAMES[id];
+    if (b.epochs < STUDY_BUDGET.epochs) out.push(`${name}: ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} instead of ${STUDY_BUDGET.epochs}.`);
+    if (b.trainLimit !== null && b.trainLimit < trainSize)
+      out.push(`${name}: trained on a stratified subset of ${fmt(b.trainLimit)} of the ${fmt(trainSize)} training images per epoch.`);
+    if (b.validationLimit !== null && b.validationLimit < validationSize)
+      out.push(`${name}: validated on ${fmt(b.validationLimit)} of the ${fmt(validationSize)} validation images after each epoch.`);
+    if (b.timeLimitSeconds !== null) out.push(`${name}: training stops after the epoch in which ${fmt(b.timeLimitSeconds)} s have passed.`);
+    if (b.batchSize !== STUDY_BUDGET.batchSize) out.push(`${name}: batch size ${b.batchSize} instead of ${STUDY_BUDGET.batchSize}.`);
+    if (b.learningRate !== STUDY_BUDGET.learningRate) out.push(`${name}: learning rate ${b.learningRate} instead of ${STUDY_BUDGET.learningRate}.`);
+  }
+  return out;
+}
+
+export function getProfile(name: ProfileName, trainSize: number, validationSize: number): Profile {
+  const def = DEFINITIONS[name];
+  return {
+    name,
+    description: def.description,
+    studyBudget: STUDY_DESCRIPTION,
+    budgets: def.budgets,
+    reductions: describeReductions(def.budgets, trainSize, validationSize),
+  };
+}
+
+export function modelDisplayName(id: ModelId): string {
+  return MODEL_NAMES[id];
+}
