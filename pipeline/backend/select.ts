@@ -62,6 +62,9 @@ const ATTEMPTS: { name: BackendName; load: (threads?: number) => Promise<string[
 
 /** Loads the requested backend, or with `auto` the best available one. */
 export async function selectBackend(choice: BackendChoice, opts: { threads?: number } = {}): Promise<SelectedBackend> {
+  // Production mode: skips tfjs' debug checks and its "install tfjs-node" banner; the
+  // notes below already say why native TensorFlow was not used.
+  tf.enableProdMode();
   const notes: string[] = [];
   const candidates = choice === 'auto' ? ATTEMPTS : ATTEMPTS.filter((a) => a.name === choice);
   if (candidates.length === 0) throw new BackendError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);

@@ -1,0 +1,94 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { trainModel, shuffled } from '../../pipeline/train/train.ts';
+import { silentReporter } from '../../pipeline/train/progress.ts';
+import type { Budget } from '../../schema/results.ts';
+import type { ImageSet } from '../../pipeline/train/batches.ts';
+
+/** A deliberately small net so that the cpu backend trains it in milliseconds. */
+function smallNet(seed: number): tfl.LayersModel {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [64, 64, 1], filters: 4, kernelSize: 4, strides: 4, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed }) }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
+  return m;
+}
+
+function data(n: number): ImageSet {
+  const images = new Uint8Array(n * 4096);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 3;
+    for (let p = 0; p < 4096; p++) images[i * 4096 + p] = ((p >> (4 + labels[i]!)) & 1) * 200 + ((i * 7 + p) % 50);
+  }
+  return { images, labels, numClasses: 3 };
+}
+
+const budget = (epochs: number): Budget => ({ epochs, batchSize: 8, learningRate: 0.01, trainLimit: null, validationLimit: null, timeLimitSeconds: null });
+const idx = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('training checkpoints', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('shuffles deterministically per seed and differently per epoch', () => {
+    const a = shuffled(idx(0, 50), 's:1');
+    expect(Array.from(a)).toEqual(Array.from(shuffled(idx(0, 50), 's:1')));
+    expect(Array.from(a)).not.toEqual(Array.from(shuffled(idx(0, 50), 's:2')));
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from(idx(0, 50)));
+  });
+
+  it('a run resumed from its epoch-1 checkpoint ends exactly where an uninterrupted run does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const set = data(48);
+    const common = { label: 'net', data: set, train: idx(0, 32), validation: idx(32, 48), seed: 5, inputsHash: 'h1', reporter: silentReporter() };
+
+    const straight = smallNet(1);
+    const full = await trainModel(straight, { ...common, budget: budget(2), checkpointFile: join(dir, 'a.bin') });
+
+    // Simulate a run killed after epoch 1: train one epoch only, then resume with the 2-epoch budget.
+    const killed = smallNet(1);
+    const part = await trainModel(killed, { ...common, budget: budget(1), checkpointFile: join(dir, 'c.bin') });
+    expect(part.epochsCompleted).toBe(1);
+    const resumedModel = smallNet(1);
+    const resumed = await trainModel(resumedModel, { ...common, budget: budget(2), checkpointFile: join(dir, 'c.bin') });
+
+    expect(resumed.resumedFromEpoch).toBe(1);
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(resumed.history[1]!.trainLoss).toBeCloseTo(full.history[1]!.trainLoss, 5);
+    const w1 = straight.getWeights().map((w) => Array.from(w.dataSync()));
+    const w2 = resumedModel.getWeights().map((w) => Array.from(w.dataSync()));
+    for (let i = 0; i < w1.length; i++) for (let j = 0; j < w1[i]!.length; j++) expect(w2[i]![j]).toBeCloseTo(w1[i]![j]!, 5);
+  });
+
+  it('ignores a checkpoint made from other inputs, and a corrupt one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const set = data(24);
+    const common = { label: 'net', data: set, train: idx(0, 16), validation: idx(16, 24), seed: 5, reporter: silentReporter() };
+    await trainModel(smallNet(1), { ...common, budget: budget(1), inputsHash: 'old', checkpointFile: join(dir, 'x.bin') });
+    expect(existsSync(join(dir, 'x.bin'))).toBe(true);
+    const other = await trainModel(smallNet(1), { ...common, budget: budget(1), inputsHash: 'new', checkpointFile: join(dir, 'x.bin') });
+    expect(other.resumedFromEpoch).toBe(0);
+    writeFileSync(join(dir, 'y.bin'), 'garbage');
+    const fresh = await trainModel(smallNet(1), { ...common, budget: budget(1), inputsHash: 'new', checkpointFile: join(dir, 'y.bin') });
+    expect(fresh.resumedFromEpoch).toBe(0);
+    expect(fresh.epochsCompleted).toBe(1);
+  });
+
+  it('stops at the time limit after the epoch in which it passed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const set = data(24);
+    const out = await trainModel(smallNet(2), {
+      label: 'net', data: set, train: idx(0, 16), validation: idx(16, 24), seed: 1, inputsHash: 't', reporter: silentReporter(),
+      budget: { ...budget(5), timeLimitSeconds: 1e-6 }, checkpointFile: join(dir, 't.bin'),
+    });
+    expect(out.epochsCompleted).toBe(1);
+    expect(out.stoppedEarly).toMatch(/time limit/);
+  });
+});
