@@ -1,0 +1,82 @@
+/**
+ * ResNet50 (He et al. 2016), the study's baseline, built exactly as Keras'
+ * `keras.applications.ResNet50` builds it, layer names included, so that a tfjs-layers
+ * export of the Keras ImageNet weights can be matched layer by layer
+ * (see ./imagenet-weights.ts).
+ *
+ * conv1: 3-pixel zero padding, 7×7/2 conv, batch norm, ReLU; pool1: 1-pixel padding,
+ * 3×3/2 max-pool; then four stages of bottleneck blocks (3, 4, 6, 3 blocks with
+ * 64, 128, 256, 512 bottleneck filters, 4× that out). Each block is 1×1 → 3×3 → 1×1
+ * convolutions with batch norm, added to a shortcut and passed through ReLU; the first
+ * block of a stage has a projection shortcut (1×1 conv + batch norm), and in stages
+ * 3-5 it downsamples with stride 2 on its first 1×1 conv (Keras' "v1" placement, not
+ * the "v1.5" 3×3 placement). Global average pooling and a 6-way softmax finish it.
+ *
+ * On 64×64 input the stages run at 16×16, 8×8, 4×4 and 2×2.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { INPUT_SHAPE, NUM_CLASSES, seededInitializers } from './common.ts';
+
+export { loadImagenetWeights } from './imagenet-weights.ts';
+
+type Symbolic = tfl.SymbolicTensor;
+
+export interface ResNet50Options {
+  seed: number;
+  /** 1 for Medical MNIST; 3 builds the ImageNet shape (tests use it to fake an export). */
+  inputChannels?: number;
+  classes?: number;
+}
+
+/** Keras' stack_fn for ResNet50: [stage name, bottleneck filters, blocks, first stride]. */
+export const RESNET50_STAGES: ReadonlyArray<readonly [string, number, number, number]> = [
+  ['conv2', 64, 3, 1],
+  ['conv3', 128, 4, 2],
+  ['conv4', 256, 6, 2],
+  ['conv5', 512, 3, 2],
+];
+
+/** Keras uses this epsilon in every ResNet batch norm. */
+const BN_EPSILON = 1.001e-5;
+
+export function buildResNet50({ seed, inputChannels = 1, classes = NUM_CLASSES }: ResNet50Options): tfl.LayersModel {
+  const initializer = seededInitializers(seed);
+  const conv = (x: Symbolic, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid'): Symbolic =>
+    tfl.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: initializer(), name }).apply(x) as Symbolic;
+  const batchNorm = (x: Symbolic, name: string): Symbolic =>
+    tfl.layers.batchNormalization({ axis: 3, epsilon: BN_EPSILON, name }).apply(x) as Symbolic;
+  const relu = (x: Symbolic, name: string): Symbolic => tfl.layers.activation({ activation: 'relu', name }).apply(x) as Symbolic;
+
+  /** Keras' block1: a bottleneck block, with a projection shortcut when `project`. */
+  const block = (x: Symbolic, filters: number, strides: number, project: boolean, name: string): Symbolic => {
+    const shortcut = project ? batchNorm(conv(x, 4 * filters, 1, `${name}_0_conv`, strides), `${name}_0_bn`) : x;
+    let y = relu(batchNorm(conv(x, filters, 1, `${name}_1_conv`, strides), `${name}_1_bn`), `${name}_1_relu`);
+    y = relu(batchNorm(conv(y, filters, 3, `${name}_2_conv`, 1, 'same'), `${name}_2_bn`), `${name}_2_relu`);
+    y = batchNorm(conv(y, 4 * filters, 1, `${name}_3_conv`), `${name}_3_bn`);
+    const sum = tfl.layers.add({ name: `${name}_add` }).apply([shortcut, y]) as Symbolic;
+    return relu(sum, `${name}_out`);
+  };
+
+  const input = tfl.input({ shape: [INPUT_SHAPE[0], INPUT_SHAPE[1], inputChannels], name: 'input' });
+  let x = tfl.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }).apply(input) as Symbolic;
+  x = relu(batchNorm(conv(x, 64, 7, 'conv1_conv', 2), 'conv1_bn'), 'conv1_relu');
+  x = tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(x) as Symbolic;
+  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1_pool' }).apply(x) as Symbolic;
+  for (const [stage, filters, blocks, strides] of RESNET50_STAGES) {
+    x = block(x, filters, strides, true, `${stage}_block1`);
+    for (let b = 2; b <= blocks; b++) x = block(x, filters, 1, false, `${stage}_block${b}`);
+  }
+  x = tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as Symbolic;
+  const output = tfl.layers
+    .dense({ units: classes, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' })
+    .apply(x) as Symbolic;
+  return tfl.model({ inputs: input, outputs: output, name: 'resnet50' });
+}
+
+/** Every Conv2D, both poolings and each block's output, in forward order. */
+export function resnet50ActivationLayers(model: tfl.LayersModel): string[] {
+  const recorded = new Set(['Conv2D', 'MaxPooling2D', 'GlobalAveragePooling2D']);
+  return model.layers
+    .filter((layer) => recorded.has(layer.getClassName()) || /_block\d+_out$/.test(layer.name))
+    .map((layer) => layer.name);
+}
