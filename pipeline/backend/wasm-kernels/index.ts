@@ -1,0 +1,29 @@
+/**
+ * Kernels the wasm backend needs to train this project's models, registered over (or in
+ * place of) tfjs-backend-wasm's own. See each module for why it exists.
+ */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { wasmKernel } from './heap.ts';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { maxPoolGradConfig } from './max-pool-grad.ts';
+
+/** Every kernel this module provides for the wasm backend. */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, maxPoolGradConfig];
+
+/**
+ * The compiled kernels that ours call; captured before any of ours replaces one of the
+ * same name.
+ */
+const CALLED_ORIGINALS = ['BatchMatMul', 'Conv2D', 'Transpose', 'Reshape'];
+
+/** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
+export function registerWasmTrainingKernels(): string[] {
+  for (const name of CALLED_ORIGINALS) if (getKernel(name, 'wasm')) wasmKernel(name);
+  for (const config of WASM_TRAINING_KERNELS) {
+    const existing = getKernel(config.kernelName, 'wasm');
+    if (existing === config) continue;
+    if (existing) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+  return WASM_TRAINING_KERNELS.map((k) => k.kernelName);
+}

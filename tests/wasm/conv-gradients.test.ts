@@ -1,0 +1,53 @@
+/**
+ * The wasm backend's convolution gradients (ours where it had none, and its own) against
+ * the cpu backend's, on shapes that cover the project's models: 3×3 same/valid, stride 1
+ * and 2, 1×1 projections, the 7×7 stride-2 stem, odd sizes, batch 1 to 64.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, it } from 'vitest';
+import { compareBackends, randomValues, setupBackends } from './compare.ts';
+
+interface ConvCase { b: number; h: number; w: number; ci: number; co: number; k: number; s: 1 | 2; pad: 'same' | 'valid' }
+
+const CASES: ConvCase[] = [
+  { b: 1, h: 7, w: 7, ci: 1, co: 3, k: 3, s: 1, pad: 'same' },
+  { b: 3, h: 9, w: 8, ci: 2, co: 4, k: 3, s: 2, pad: 'same' },
+  { b: 2, h: 10, w: 11, ci: 3, co: 2, k: 3, s: 2, pad: 'valid' },
+  { b: 1, h: 13, w: 13, ci: 4, co: 5, k: 3, s: 1, pad: 'valid' },
+  { b: 2, h: 6, w: 5, ci: 4, co: 6, k: 1, s: 1, pad: 'valid' },
+  { b: 2, h: 9, w: 9, ci: 4, co: 6, k: 1, s: 2, pad: 'valid' },
+  { b: 2, h: 8, w: 8, ci: 3, co: 5, k: 1, s: 2, pad: 'same' },
+  { b: 2, h: 15, w: 15, ci: 1, co: 4, k: 7, s: 2, pad: 'same' },
+  { b: 1, h: 12, w: 12, ci: 2, co: 3, k: 5, s: 1, pad: 'same' },
+  { b: 64, h: 12, w: 12, ci: 3, co: 8, k: 3, s: 1, pad: 'valid' },
+  { b: 64, h: 11, w: 11, ci: 8, co: 4, k: 3, s: 2, pad: 'same' },
+  { b: 3, h: 17, w: 17, ci: 16, co: 24, k: 3, s: 1, pad: 'valid' },
+];
+
+const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;
+
+describe('conv2d gradients, wasm vs cpu', () => {
+  beforeAll(setupBackends);
+
+  for (const c of CASES) {
+    it(name(c), async () => {
+      const xv = randomValues(c.b * c.h * c.w * c.ci, `x${name(c)}`);
+      const wv = randomValues(c.k * c.k * c.ci * c.co, `w${name(c)}`);
+      const bv = randomValues(c.co, `b${name(c)}`);
+      await compareBackends(name(c), () => {
+        const x = tf.tensor4d(xv, [c.b, c.h, c.w, c.ci]);
+        const w = tf.tensor4d(wv, [c.k, c.k, c.ci, c.co]);
+        const bias = tf.tensor1d(bv);
+        const y = tf.conv2d(x, w, c.s, c.pad);
+        // A fixed random cotangent makes every output position count differently.
+        const dy = tf.tensor(randomValues(y.size, `dy${name(c)}`), y.shape);
+        // Plain conv2d: the layers API's conv without bias (ResNet50) takes this path.
+        const plain = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad), dy)));
+        // Fused conv + bias + relu: the layers API's conv with an activation.
+        const fused = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: c.s, pad: c.pad, bias: bb, activation: 'relu' }), dy)));
+        return [y, ...plain([x, w]), ...fused([x, w, bias])];
+      });
+    });
+  }
+});
