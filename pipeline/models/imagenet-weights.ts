@@ -33,31 +33,28 @@ export async function loadImagenetWeights(model: tfl.LayersModel, modelJsonPath:
   const exported = await readLayersExport(file, what);
   const exportedLayers = new Map(exported.layers.map((layer) => [layer.name, layer]));
   const plan: Array<[tfl.layers.Layer, tf.Tensor[]]> = [];
+  const converted: tf.Tensor[] = []; // getWeights() returns the export's own variables: only these are ours to dispose
   try {
     for (const layer of model.layers) {
       if (layer.weights.length === 0 || HEAD_LAYERS.has(layer.name)) continue;
       const from = exportedLayers.get(layer.name);
       if (from === undefined) throw new Error(`${what}: no layer named ${layer.name}; expected a Keras ResNet50 export`);
-      let weights = from.getWeights();
-      if (layer.name === FIRST_CONV) weights = weights.map((w, i) => (i === 0 ? toInputChannels(w, layer.weights[0].shape[2] ?? 0) : w));
-      plan.push([layer, weights]);
+      const weights = from.getWeights();
+      if (layer.name === FIRST_CONV && weights.length > 0 && weights[0].rank === 4 && weights[0].shape[2] === 3 && layer.weights[0].shape[2] === 1) {
+        weights[0] = tf.sum(weights[0], 2, true);
+        converted.push(weights[0]);
+      }
       const expected = layer.weights.map((w) => `[${w.shape.join(',')}]`).join(' ');
       const found = weights.map((w) => `[${w.shape.join(',')}]`).join(' ');
       if (expected !== found) throw new Error(`${what}: layer ${layer.name} has weights ${found}, expected ${expected}`);
+      plan.push([layer, weights]);
     }
     for (const [layer, weights] of plan) layer.setWeights(weights);
     return { source: file, layersCopied: plan.length };
   } finally {
-    for (const [, weights] of plan) tf.dispose(weights);
+    tf.dispose(converted);
     exported.dispose();
   }
-}
-
-/** An RGB kernel [kh, kw, 3, out] as a kernel for `channels` inputs (1: summed over RGB). */
-function toInputChannels(kernel: tf.Tensor, channels: number): tf.Tensor {
-  if (kernel.rank !== 4 || kernel.shape[2] === channels) return kernel.clone();
-  if (channels !== 1) return kernel.clone(); // left for the shape check to report
-  return tf.sum(kernel, 2, true);
 }
 
 async function readLayersExport(file: string, what: string): Promise<tfl.LayersModel> {
