@@ -20,11 +20,13 @@ import {
   type ModelId,
   type ModelResult,
   type ProfileName,
+  type Profile,
 } from '../schema/results.ts';
 import { resolveDataSource } from './data/locate.ts';
 import { loadDataset, type LoadedDataset } from './data/dataset.ts';
 import { splitDataset, stratifiedSubset, DEFAULT_SPLIT } from './data/split.ts';
-import { selectBackend, type BackendChoice } from './backend/select.ts';
+import { selectBackend, type BackendChoice, type SelectedBackend } from './backend/select.ts';
+import { trainInWorkers } from './train/workers.ts';
 import { MODELS } from './models/index.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from './models/summary.ts';
 import { loadImagenetWeights } from './models/imagenet-weights.ts';
@@ -55,7 +57,20 @@ export interface RunOptions {
   seed: number;
   force: boolean;
   imagenetWeights?: string;
+  /** Models trained at once, each in its own process (wasm and cpu use one core each). */
+  jobs?: number;
   reporter: Reporter;
+}
+
+/** What every process of a run derives identically from the options: data, split, backend, profile. */
+export interface Prepared {
+  ds: LoadedDataset;
+  data: ImageSet;
+  split: { train: Int32Array; validation: Int32Array; test: Int32Array };
+  samples: Int32Array;
+  backend: SelectedBackend;
+  profile: Profile;
+  hashes: Record<ModelId, string>;
 }
 
 /** Order of training: cheap models first, so an interrupted run has the most to show. */
@@ -117,17 +132,12 @@ function subset(indices: Int32Array, labels: Uint8Array, limit: number | null, s
   return limit !== null && limit < indices.length ? stratifiedSubset(indices, labels, limit, seed) : indices;
 }
 
-async function trainAndEvaluate(
-  id: ModelId,
-  hash: string,
-  budget: Budget,
-  ds: LoadedDataset,
-  data: ImageSet,
-  split: { train: Int32Array; validation: Int32Array; test: Int32Array },
-  samples: Int32Array,
-  backend: BackendName,
-  opts: RunOptions,
-): Promise<StoredModel> {
+/** Trains one model, evaluates it, and saves the result in the model store. */
+export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOptions): Promise<StoredModel> {
+  const { ds, data, split, samples } = prep;
+  const backend = prep.backend.name;
+  const hash = prep.hashes[id];
+  const budget = prep.profile.budgets[id];
   const spec = MODELS[id];
   const { reporter } = opts;
   const model = spec.build({ seed: opts.seed });
@@ -206,10 +216,9 @@ async function trainAndEvaluate(
   return stored;
 }
 
-export async function runPipeline(opts: RunOptions): Promise<Manifest> {
-  const startedAt = new Date().toISOString();
+/** Data, split, backend, profile and inputs hashes: the same in the parent and in every worker. */
+export async function prepareRun(opts: RunOptions): Promise<Prepared> {
   const { reporter } = opts;
-
   const source = await resolveDataSource({ cliPath: opts.data, env: process.env, projectRoot: opts.projectRoot, log: reporter.log });
   reporter.log(`data: ${source.path} (${source.how})`);
   let decode: ReturnType<Reporter['task']> | null = null;
@@ -217,12 +226,12 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     cacheDir: join(opts.cacheDir, 'datasets'),
     log: reporter.log,
     warn: reporter.warn,
-    onProgress: (done, total) => {
+    onProgress: (done: number, total: number) => {
       decode ??= reporter.task('decoding images', total, 'images');
       decode.update(done);
     },
   });
-  (decode as ReturnType<Reporter['task']> | null)?.finish(`decoded ${ds.images.length / (IMAGE_SIZE * IMAGE_SIZE)} images`);
+  (decode as ReturnType<Reporter['task']> | null)?.finish(`decoded ${ds.labels.length} images`);
   reporter.log(
     `dataset: ${ds.dataset.total} images in ${ds.classes.length} classes (${ds.cacheHit ? 'from cache' : 'decoded'}), fingerprint ${ds.dataset.fingerprint.slice(0, 12)}…` +
       (ds.dataset.skipped.length ? `, ${ds.dataset.skipped.length} skipped` : ''),
@@ -243,23 +252,52 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   const data: ImageSet = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length };
   const samples = chooseSamples(split.test, ds.labels, ds.classes.length, opts.seed);
   const splitKey = { ratios: DEFAULT_SPLIT, seed: opts.seed };
+  const weightsKey = opts.imagenetWeights ? sha256(readFileSync(opts.imagenetWeights)) : null;
+  const hashes = Object.fromEntries(
+    opts.models.map((id) => [
+      id,
+      inputsHash({ id, definition: MODELS[id].definitionSource, budget: profile.budgets[id], fingerprint: ds.dataset.fingerprint, split: splitKey, seed: opts.seed, weights: id === 'resnet50' ? weightsKey : null }),
+    ]),
+  ) as Record<ModelId, string>;
+  return { ds, data, split, samples, backend, profile, hashes };
+}
+
+export async function runPipeline(opts: RunOptions): Promise<Manifest> {
+  const startedAt = new Date().toISOString();
+  const { reporter } = opts;
+  const prep = await prepareRun(opts);
+  const { ds, split, samples, backend, profile } = prep;
   const outDir = resolve(opts.projectRoot, opts.out);
 
   const results = new Map<ModelId, { stored: StoredModel; status: 'trained' | 'reused' }>();
+  const toTrain: ModelId[] = [];
   for (const id of TRAINING_ORDER.filter((m) => opts.models.includes(m))) {
-    const budget = profile.budgets[id];
-    const weightsKey = id === 'resnet50' && opts.imagenetWeights ? sha256(readFileSync(opts.imagenetWeights)) : null;
-    const hash = inputsHash({ id, definition: MODELS[id].definitionSource, budget, fingerprint: ds.dataset.fingerprint, split: splitKey, seed: opts.seed, weights: weightsKey });
+    const hash = prep.hashes[id];
     const reused = opts.force
       ? null
       : (loadFromStore(opts.cacheDir, id, hash) ?? loadStored(join(outDir, modelJsonPath(id)), join(outDir, activationsPath(id)), hash));
     if (reused) {
       reporter.log(`${MODELS[id].name}: inputs unchanged, reusing the result trained ${reused.result.trainedAt} (--force retrains)`);
       results.set(id, { stored: reused, status: 'reused' });
-      continue;
+    } else toTrain.push(id);
+  }
+
+  // wasm and cpu run on one core each: train models side by side, one process per core.
+  // Native TensorFlow uses every core for one model already.
+  const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
+  const jobs = Math.max(1, Math.min(opts.jobs ?? (native ? 1 : cpus().length), toTrain.length));
+  if (jobs > 1) {
+    reporter.log(`training ${toTrain.length} models, ${jobs} at a time (one process each; --jobs 1 trains one at a time)`);
+    // Longest first, so the long ResNet50 runs beside the short ones rather than after them.
+    const longestFirst = [...toTrain].sort((a, b) => TRAINING_ORDER.indexOf(b) - TRAINING_ORDER.indexOf(a));
+    const failures = await trainInWorkers(longestFirst, jobs, opts);
+    for (const id of toTrain) {
+      const stored = loadFromStore(opts.cacheDir, id, prep.hashes[id]);
+      if (stored) results.set(id, { stored, status: 'trained' });
     }
-    const stored = await trainAndEvaluate(id, hash, budget, ds, data, split, samples, backend.name, opts);
-    results.set(id, { stored, status: 'trained' });
+    if (failures.length) throw new Error(failures.join('; ') + (results.size ? ' (finished models are kept for the next run)' : ''));
+  } else {
+    for (const id of toTrain) results.set(id, { stored: await trainAndEvaluate(id, prep, opts), status: 'trained' });
   }
 
   const sampleBytes = new Uint8Array(samples.length * IMAGE_SIZE * IMAGE_SIZE);
@@ -298,6 +336,6 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     models: ordered.map((id) => ({ id, file: modelJsonPath(id), status: results.get(id)!.status })),
   };
   writeBundle(outDir, manifest, ordered.map((id) => results.get(id)!.stored), sampleBytes);
-  reporter.log(`results: ${outDir} (${ordered.length} models: ${ordered.map((id) => `${id} ${results.get(id)!.status}`).join(', ')})`);
+  reporter.log(`results: ${outDir} (${ordered.map((id) => `${id} ${results.get(id)!.status}`).join(', ')})`);
   return manifest;
 }

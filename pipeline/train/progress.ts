@@ -1,7 +1,8 @@
 /**
- * Progress for long work (decoding, training, evaluation). On a terminal: one live bar
- * with the model, epoch, batch, loss, images/s and ETA. Elsewhere (CI, a log file):
- * plain lines, at most one every few seconds, so logs stay readable.
+ * Progress for long work (decoding, training, evaluation). On a terminal: live bars,
+ * one per running task (two models train side by side on two cores), each with its
+ * label, counter, loss, images/s and ETA. Elsewhere (CI, a log file): plain lines, at
+ * most one per task every few seconds, so logs stay readable.
  */
 import cliProgress from 'cli-progress';
 
@@ -18,7 +19,7 @@ export interface Reporter {
   task(label: string, total: number, unit: string): TaskProgress;
 }
 
-function formatEta(seconds: number): string {
+export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '…';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
@@ -28,32 +29,49 @@ function formatEta(seconds: number): string {
 }
 
 function fieldsText(fields: Record<string, string> = {}): string {
-  return Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' · ');
+  return Object.entries(fields).map(([k, v]) => ` · ${k} ${v}`).join('');
 }
 
 export function createReporter(opts: { tty?: boolean; quiet?: boolean; intervalSeconds?: number } = {}): Reporter {
-  const tty = opts.tty ?? Boolean(process.stderr.isTTY);
+  const tty = (opts.tty ?? Boolean(process.stderr.isTTY)) && !opts.quiet;
   const interval = (opts.intervalSeconds ?? 15) * 1000;
+  const print = (line: string) => process.stderr.write(line + '\n');
+  let bars: cliProgress.MultiBar | null = null;
+  let running = 0;
   const write = (line: string) => {
-    if (!opts.quiet) process.stderr.write(line + '\n');
+    if (opts.quiet) return;
+    if (bars) bars.log(line + '\n');
+    else print(line);
   };
   return {
     log: write,
-    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+    warn: (line) => (bars ? bars.log(`warning: ${line}\n`) : print(`warning: ${line}`)),
     task(label, total, unit) {
       const start = Date.now();
       const eta = (done: number) => ((Date.now() - start) / 1000 / Math.max(done, 1e-9)) * (total - done);
-      if (tty && !opts.quiet) {
-        const bar = new cliProgress.SingleBar(
-          { format: `${label} |{bar}| {value}/{total} ${unit} · {fields} · ETA {etaText}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, barsize: 24 },
+      if (tty) {
+        bars ??= new cliProgress.MultiBar(
+          {
+            format: `{label} |{bar}| {value}/{total} ${unit}{fields} · ETA {etaText}`,
+            hideCursor: true,
+            clearOnComplete: true,
+            stopOnComplete: false,
+            stream: process.stderr,
+            barsize: 20,
+          },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(total, 0, { fields: '', etaText: '…' });
+        running++;
+        const bar = bars.create(total, 0, { label, fields: '', etaText: '…' });
         return {
-          update: (done, fields) => bar.update(done, { fields: fieldsText(fields), etaText: formatEta(eta(done)) }),
+          update: (done, fields) => bar.update(done, { label, fields: fieldsText(fields), etaText: formatEta(eta(done)) }),
           finish: (summary) => {
-            bar.stop();
-            write(summary);
+            bars?.remove(bar);
+            bars?.log(summary + '\n');
+            if (--running === 0) {
+              bars?.stop();
+              bars = null;
+            }
           },
         };
       }
@@ -61,9 +79,9 @@ export function createReporter(opts: { tty?: boolean; quiet?: boolean; intervalS
       return {
         update(done, fields) {
           const now = Date.now();
-          if (now - last < interval && done < total) return;
+          if (now - last < interval || done >= total) return;
           last = now;
-          write(`${label}: ${done}/${total} ${unit} · ${fieldsText(fields)} · ETA ${formatEta(eta(done))}`);
+          write(`${label}: ${done}/${total} ${unit}${fieldsText(fields)} · ETA ${formatEta(eta(done))}`);
         },
         finish: write,
       };
