@@ -23,7 +23,9 @@ Options:
                            networked machine it is downloaded into data/ if none exists)
   --profile NAME           ${PROFILES.join(' | ')} (default: full with a CUDA GPU, else cpu)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that loads)
-  --threads N              wasm threads (default: the number of cores)
+  --jobs N                 models trained at once, one process each (default: the
+                           number of cores on wasm/cpu, 1 on native TensorFlow)
+  --threads N              threads for the wasm backend's XNNPACK
   --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
   --out DIR                results bundle directory (default: results)
   --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache)
@@ -49,6 +51,7 @@ function parse(argv: string[]) {
       profile: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       threads: { type: 'string' },
+      jobs: { type: 'string' },
       models: { type: 'string' },
       out: { type: 'string', default: 'results' },
       'cache-dir': { type: 'string', default: '.cache' },
@@ -85,6 +88,8 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(seed) || seed < 0) fail(`--seed: expected a non-negative integer, got "${values.seed}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail(`--threads: expected a positive integer, got "${values.threads}"`);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) fail(`--jobs: expected a positive integer, got "${values.jobs}"`);
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
 
@@ -100,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
     profile: profile as ProfileName | undefined,
     backend: values.backend as BackendChoice,
     threads,
+    jobs,
     models: models as ModelId[],
     seed,
     force: values.force!,
