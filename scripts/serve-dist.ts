@@ -1,0 +1,50 @@
+/**
+ * Serves a built site directory on 127.0.0.1 under its base path, the way GitHub
+ * Pages serves a project site (/<repo>/…). Used by the page-weight command and the
+ * browser tests; anything outside the base path is a 404, so a link that forgot the
+ * base shows up as a failed request.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import sirv from 'sirv';
+
+export interface DistServer {
+  /** The site's root URL, ending in the base path: http://127.0.0.1:PORT/base/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** "/x", "x/", "/x/" → "/x/"; empty → "/" (the same rule as astro.config.mjs). */
+export function normalizeBase(raw: string | undefined): string {
+  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
+  return trimmed ? `/${trimmed}/` : '/';
+}
+
+export async function serveDist(dir: string, base = '/', port = 0): Promise<DistServer> {
+  if (!existsSync(dir)) throw new Error(`${dir}: no built site here (expected the output of \`astro build\`)`);
+  const prefix = normalizeBase(base);
+  const files = sirv(dir, { dev: true, etag: false, extensions: ['html'] });
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === prefix.slice(0, -1)) {
+      res.writeHead(301, { Location: prefix }).end();
+      return;
+    }
+    if (!path.startsWith(prefix)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not under the base path ${prefix}`);
+      return;
+    }
+    req.url = '/' + (req.url ?? '/').slice(prefix.length);
+    files(req, res, () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}${prefix}`,
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * A model's architecture in a few words, read off its layer table: how many
+ * convolutions with how many filters, and what sits between them and the classifier.
+ */
+import type { ModelResult } from '../../schema/results.ts';
+import { int, list } from './format.ts';
+
+export interface ArchitectureSummary {
+  convLayers: number;
+  /** Filters of each convolution, in order. */
+  filters: number[];
+  /** "flatten", "global average pooling" or both/neither, as found. */
+  head: string;
+  /** Units of each hidden dense layer (the classifier excluded). */
+  denseUnits: number[];
+}
+
+const channels = (shape: readonly number[]) => shape[shape.length - 1] ?? 0;
+
+export function summarize(model: ModelResult): ArchitectureSummary {
+  const convs = model.layers.filter((l) => /^(Conv2D|DepthwiseConv2D|SeparableConv2D)$/.test(l.type));
+  const dense = model.layers.filter((l) => l.type === 'Dense');
+  const types = new Set(model.layers.map((l) => l.type));
+  const heads = [types.has('Flatten') && 'flatten', types.has('GlobalAveragePooling2D') && 'global average pooling', types.has('GlobalMaxPooling2D') && 'global max pooling'].filter(Boolean) as string[];
+  return {
+    convLayers: convs.length,
+    filters: convs.map((l) => channels(l.outputShape)),
+    head: heads.length ? list(heads) : 'none',
+    denseUnits: dense.slice(0, -1).map((l) => channels(l.outputShape)),
+  };
+}
+
+/** "2 (16, 32)" for a few convolutions, "53 (64–2,048)" for many. */
+export function describeFilters(s: ArchitectureSummary): string {
+  if (s.convLayers === 0) return '0';
+  if (s.filters.length <= 4) return `${int(s.convLayers)} (${s.filters.map(int).join(', ')})`;
+  return `${int(s.convLayers)} (${int(Math.min(...s.filters))}–${int(Math.max(...s.filters))})`;
+}

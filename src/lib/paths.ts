@@ -1,0 +1,16 @@
+/**
+ * URLs under the configured base path. Every link and asset on the page goes through
+ * `url()` so the site works at a domain root and under a sub-path such as
+ * /medical-mnist-report/ alike.
+ */
+const base = import.meta.env.BASE_URL.endsWith('/') ? import.meta.env.BASE_URL : `${import.meta.env.BASE_URL}/`;
+
+/** A site-relative path ("social-card.png", "/activations/x.png") under the base path. */
+export function url(path = ''): string {
+  return base + path.replace(/^\/+/, '');
+}
+
+/** The absolute URL of a site path, for Open Graph and canonical links. */
+export function absoluteUrl(path: string, site: URL | undefined): string {
+  return site ? new URL(url(path), site).href : url(path);
+}
