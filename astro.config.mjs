@@ -10,7 +10,10 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { resultsBundle } from './src/lib/bundle-integration.ts';
 
-/** "/x", "x/", "/x/" → "/x/"; empty → "/". */
+/**
+ * "/x", "x/", "/x/" → "/x/"; empty → "/".
+ * @param {string | undefined} raw
+ */
 function normalizeBase(raw) {
   const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
   return trimmed ? `/${trimmed}/` : '/';

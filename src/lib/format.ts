@@ -116,8 +116,8 @@ export function shape(dims: readonly number[]): string {
   return dims.map(int).join(' × ');
 }
 
-/** Text as a sentence: trimmed, ending in a full stop unless it already ends in punctuation. */
+/** Text as a sentence: trimmed, capitalised, ending in a full stop unless it already ends in punctuation. */
 export function sentence(text: string): string {
-  const t = text.trim();
+  const t = text.trim().replace(/^\p{Ll}/u, (c) => c.toUpperCase());
   return /[.!?:]$/.test(t) ? t : `${t}.`;
 }
