@@ -1,0 +1,23 @@
+/**
+ * Colours fixed per model and per quantity, shared by every figure so a model
+ * looks the same in every chart. Model colours are from the Okabe–Ito palette
+ * (distinguishable under the common colour-vision deficiencies).
+ */
+import type { ModelId } from '../../schema/results.ts';
+
+export const MODEL_COLOURS: Record<ModelId, string> = {
+  resnet50: '#D55E00', // vermillion: the heavy baseline stands apart
+  'basic-cnn': '#0072B2', // blue
+  'tiny-cnn': '#009E73', // bluish green
+  'reduced-filter-cnn': '#E69F00', // orange
+  'gap-cnn': '#CC79A7', // reddish purple
+};
+
+/** Vega scheme names for the sequential scales (see the captions). */
+export const CONFUSION_SCHEME = 'blues';
+export const F1_SCHEME = 'greens';
+/** Feature maps: a perceptual, monotone-lightness map, dark = layer minimum, light = layer maximum. */
+export const ACTIVATION_SCHEME = 'viridis';
+
+/** Font stack for chart text; matches a system sans-serif so static and live charts agree. */
+export const CHART_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';

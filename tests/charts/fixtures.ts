@@ -1,0 +1,92 @@
+/**
+ * Small, schema-valid model results built in memory for the chart tests (never a
+ * bundle on disk). Every object is parsed with the real zod schema, so a fixture
+ * that drifts from the contract fails loudly instead of testing the wrong shape.
+ */
+import { ModelResult, type ModelId } from '../../schema/results.ts';
+import type { ChartInput } from '../../src/charts/specs.ts';
+
+export const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT'];
+
+const NAMES: Record<ModelId, string> = {
+  resnet50: 'ResNet50',
+  'basic-cnn': 'Basic CNN',
+  'tiny-cnn': 'TinyCNN',
+  'reduced-filter-cnn': 'Reduced-Filter CNN',
+  'gap-cnn': 'GAP CNN',
+};
+
+export interface FixtureOptions {
+  epochs?: number;
+  params?: number;
+  macs?: number;
+  /** Correct predictions per class (of 10 test images per class). */
+  correct?: number;
+  layers?: { name: string; shape: [number, number, number] }[];
+}
+
+/** A model result whose numbers follow from the options (confusion, accuracy, F1 consistent). */
+export function modelResult(id: ModelId, opts: FixtureOptions = {}): ModelResult {
+  const epochs = opts.epochs ?? 3;
+  const perClass = 10;
+  const correct = opts.correct ?? 9;
+  const k = CLASSES.length;
+  // Each class loses (perClass - correct) images to the next class.
+  const confusion = CLASSES.map((_, i) => CLASSES.map((_, j) => (j === i ? correct : j === (i + 1) % k ? perClass - correct : 0)));
+  const accuracy = correct / perClass;
+  const layers = opts.layers ?? [{ name: 'conv1', shape: [4, 4, 2] as [number, number, number] }];
+  let offset = 0;
+  const activationLayers = layers.map((l) => {
+    const entry = { name: l.name, type: 'Conv2D', shape: l.shape, offset, min: 0, max: 1 };
+    offset += k * l.shape[0] * l.shape[1] * l.shape[2];
+    return entry;
+  });
+  return ModelResult.parse({
+    schemaVersion: 1,
+    id,
+    name: NAMES[id],
+    description: `${NAMES[id]} fixture`,
+    inputsHash: 'a'.repeat(64),
+    initialWeights: { kind: 'random', source: null },
+    layers: [{ name: 'conv1', type: 'Conv2D', outputShape: [62, 62, 8], params: 80, macs: 1000 }],
+    params: { total: opts.params ?? 1000, trainable: opts.params ?? 1000 },
+    macs: opts.macs ?? 5000,
+    weightBytes: 4 * (opts.params ?? 1000),
+    training: {
+      budget: { epochs, batchSize: 32, learningRate: 0.001, trainLimit: null, validationLimit: null, timeLimitSeconds: null },
+      backend: 'cpu',
+      epochsCompleted: epochs,
+      trainImages: 600,
+      validationImages: 60,
+      seconds: 12,
+      stoppedEarly: null,
+      history: Array.from({ length: epochs }, (_, e) => ({
+        epoch: e + 1,
+        trainLoss: 1 / (e + 1),
+        trainAccuracy: 0.5 + 0.1 * e,
+        valLoss: 1.1 / (e + 1),
+        valAccuracy: 0.45 + 0.1 * e,
+        seconds: 4,
+        imagesPerSecond: 150,
+      })),
+    },
+    evaluation: {
+      testImages: perClass * k,
+      accuracy,
+      accuracyCI95: [Math.max(0, accuracy - 0.05), Math.min(1, accuracy + 0.04)],
+      loss: 0.3,
+      confusion,
+      perClass: CLASSES.map((c) => ({ class: c, precision: accuracy, recall: accuracy, f1: accuracy, support: perClass })),
+      macroF1: accuracy,
+    },
+    latency: { backend: 'cpu', batch1MsPerImage: 2, batch256MsPerImage: 0.5 },
+    activations: { file: `activations/${id}.u8.gz`, sampleCount: k, layers: activationLayers },
+    softmax: CLASSES.map((_, s) => CLASSES.map((_, j) => (j === s ? 0.95 : 0.01))),
+    trainedAt: '2025-01-01T00:00:00Z',
+  });
+}
+
+/** What the spec builders read: classes and models. */
+export function chartInput(models: ModelResult[]): ChartInput {
+  return { manifest: { dataset: { classes: CLASSES } }, models };
+}

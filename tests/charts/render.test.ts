@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { MODEL_COLOURS } from '../../src/charts/palette.ts';
+import { chartSpec } from '../../src/charts/specs.ts';
+import { namespaceSvgIds, renderChart } from '../../src/charts/render.ts';
+import { chartInput, modelResult } from './fixtures.ts';
+
+const models = [
+  modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10 }),
+  modelResult('basic-cnn', { params: 1_000_000, macs: 40_000_000, correct: 9 }),
+  modelResult('gap-cnn', { params: 20_000, macs: 2_000_000, correct: 8 }),
+];
+const input = chartInput(models);
+
+/** Marks of one kind in vega's SVG output, with their attributes. */
+function marks(svg: string, roledescription: string, tag = 'path'): string[] {
+  return [...svg.matchAll(new RegExp(`<${tag}[^>]*aria-roledescription="${roledescription}"[^>]*>`, 'g'))].map((m) => m[0]);
+}
+
+describe('static SVG rendering', () => {
+  it('draws one line per model and split in each panel of the training curves, in the model colours', async () => {
+    const { svg, warnings, width, height } = await renderChart(chartSpec('training-curves', input), 'chart-t');
+    expect(warnings).toEqual([]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(width).toBeGreaterThan(400);
+    expect(height).toBeGreaterThan(200);
+    const lines = marks(svg, 'line mark');
+    expect(lines).toHaveLength(models.length * 2 * 2); // models × {training, validation} × {accuracy, loss}
+    for (const m of models) {
+      expect(lines.filter((l) => l.includes(`stroke="${MODEL_COLOURS[m.id]}"`))).toHaveLength(4);
+    }
+  });
+
+  it('draws one point and one interval per model and cost kind, and the Pareto staircase', async () => {
+    const { svg } = await renderChart(chartSpec('accuracy-vs-cost', input), 'chart-c');
+    expect(marks(svg, 'point')).toHaveLength(models.length * 2);
+    const intervals = marks(svg, 'rule mark', 'line');
+    expect(intervals).toHaveLength(models.length * 2);
+    for (const m of models) expect(intervals.filter((l) => l.includes(`stroke="${MODEL_COLOURS[m.id]}"`))).toHaveLength(2);
+    // The front here is every model (more cost always buys accuracy): a staircase in each panel.
+    expect(marks(svg, 'line mark')).toHaveLength(2);
+  });
+
+  it('draws a 6 × 6 heatmap for the selected model and 5 × 6 F1 cells', async () => {
+    const confusion = await renderChart(chartSpec('confusion-matrix', input), 'chart-m');
+    expect(marks(confusion.svg, 'rect mark')).toHaveLength(36);
+    // The static chart shows the first model (ResNet50: 10 of 10 right per class), counts.
+    expect(confusion.svg.match(/>10<\/text>/g)?.length).toBeGreaterThanOrEqual(6);
+    const f1 = await renderChart(chartSpec('per-class-f1', input), 'chart-f');
+    expect(marks(f1.svg, 'rect mark')).toHaveLength(models.length * 6);
+  });
+
+  it('renders the same SVG twice (deterministic) and keeps ids unique per chart', async () => {
+    const a = await renderChart(chartSpec('confusion-matrix', input), 'chart-a');
+    const b = await renderChart(chartSpec('confusion-matrix', input), 'chart-a');
+    expect(a.svg === b.svg).toBe(true);
+    const c = await renderChart(chartSpec('confusion-matrix', input), 'chart-b');
+    const ids = (svg: string) => [...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids(a.svg).length).toBeGreaterThan(0); // the colour legend's gradient
+    expect(ids(a.svg).every((id) => /^chart-a-\d+$/.test(id!))).toBe(true);
+    expect(ids(a.svg).filter((id) => ids(c.svg).includes(id))).toEqual([]);
+  });
+});
+
+describe('namespaceSvgIds', () => {
+  it('prefixes ids and every url(#…) and href="#…" that points at them', () => {
+    const svg = '<svg><defs><clipPath id="clip1"/><linearGradient id="g"/></defs><g clip-path="url(#clip1)" fill="url(#g)"/><use href="#g"/><a href="#elsewhere"/></svg>';
+    expect(namespaceSvgIds(svg, 'x')).toBe(
+      '<svg><defs><clipPath id="x-1"/><linearGradient id="x-2"/></defs><g clip-path="url(#x-1)" fill="url(#x-2)"/><use href="#x-2"/><a href="#elsewhere"/></svg>',
+    );
+  });
+
+  it('rejects a prefix that is not a valid id start', () => {
+    expect(() => namespaceSvgIds('<svg id="a"/>', '1 bad')).toThrow(/prefix/);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from 'vega-lite';
+import { MODEL_IDS } from '../../schema/results.ts';
+import { MODEL_COLOURS } from '../../src/charts/palette.ts';
+import {
+  CHART_IDS,
+  chartSpec,
+  confusionCells,
+  costRows,
+  curveRows,
+  f1Cells,
+  f1Domain,
+  flops,
+} from '../../src/charts/specs.ts';
+import { CLASSES, chartInput, modelResult } from './fixtures.ts';
+
+// Deliberately out of the study's order: the builders must restore it.
+const models = [
+  modelResult('gap-cnn', { params: 20_000, macs: 2_000_000, correct: 9, epochs: 4 }),
+  modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10, epochs: 2 }),
+  modelResult('tiny-cnn', { params: 50_000, macs: 1_000_000, correct: 8, epochs: 3 }),
+];
+const input = chartInput(models);
+
+describe('chart specs', () => {
+  it.each(CHART_IDS)('%s compiles to Vega without warnings and is deterministic', (id) => {
+    const warnings: unknown[] = [];
+    const logger = { level: () => logger, error: (...a: unknown[]) => warnings.push(a), warn: (...a: unknown[]) => warnings.push(a), info: () => logger, debug: () => logger };
+    const spec = chartSpec(id, input);
+    const vega = compile(spec, { logger: logger as never }).spec;
+    expect(warnings).toEqual([]);
+    expect(vega.marks?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(chartSpec(id, chartInput([...models].reverse())))).toBe(JSON.stringify(spec));
+  });
+
+  it('fixes each model colour, in the study order, whatever order the bundle lists models in', () => {
+    const spec = chartSpec('training-curves', input) as { spec: { encoding: { color: { scale: { domain: string[]; range: string[] } } } } };
+    const { domain, range } = spec.spec.encoding.color.scale;
+    const present = MODEL_IDS.filter((id) => models.some((m) => m.id === id));
+    expect(domain).toEqual(present.map((id) => models.find((m) => m.id === id)!.name));
+    expect(range).toEqual(present.map((id) => MODEL_COLOURS[id]));
+  });
+
+  it('gives every model a distinct colour', () => {
+    expect(new Set(Object.values(MODEL_COLOURS)).size).toBe(MODEL_IDS.length);
+  });
+
+  it('has four curve rows per epoch per model', () => {
+    const rows = curveRows(input);
+    expect(rows).toHaveLength(4 * (4 + 2 + 3));
+    const gapValAcc = rows.filter((r) => r.model === 'GAP CNN' && r.metric === 'Accuracy' && r.split === 'Validation').map((r) => r.value);
+    expect(gapValAcc).toEqual(models[0]!.training.history.map((h) => h.valAccuracy));
+  });
+
+  it('row-normalised confusion shares sum to one per true class', () => {
+    const cells = confusionCells(input);
+    expect(cells).toHaveLength(models.length * CLASSES.length ** 2);
+    for (const m of models) {
+      for (const actual of CLASSES) {
+        const row = cells.filter((c) => c.model === m.name && c.actual === actual);
+        expect(row.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 12);
+        expect(row.reduce((s, c) => s + c.count, 0)).toBe(10);
+      }
+    }
+  });
+
+  it('marks the Pareto front per cost kind and counts FLOPs as 2 × MACs', () => {
+    const rows = costRows(input);
+    const front = (kind: string) => rows.filter((r) => r.kind === kind && r.front === 'Pareto-optimal').map((r) => r.model).sort();
+    // By parameters: GAP (cheapest), TinyCNN is dominated by GAP (more params, lower accuracy), ResNet50 (most accurate).
+    expect(front('Parameters')).toEqual(['GAP CNN', 'ResNet50']);
+    // By FLOPs TinyCNN is the cheapest, so it joins the front.
+    expect(front('FLOPs')).toEqual(['GAP CNN', 'ResNet50', 'TinyCNN']);
+    const tiny = rows.find((r) => r.kind === 'FLOPs' && r.model === 'TinyCNN')!;
+    expect(tiny.cost).toBe(flops(models[2]!));
+    expect(tiny.cost).toBe(2_000_000);
+    expect([tiny.lower, tiny.upper]).toEqual(models[2]!.evaluation.accuracyCI95);
+  });
+
+  it('lays out per-class F1 for every model and class, on a domain from the lowest score to 1', () => {
+    const cells = f1Cells(input);
+    expect(cells).toHaveLength(models.length * CLASSES.length);
+    expect(f1Domain(cells)).toEqual([0.8, 1]);
+    expect(f1Domain(cells.map((c) => ({ ...c, f1: 1 })))).toEqual([0.999, 1]);
+  });
+
+  it('refuses an empty model list with a clear message', () => {
+    expect(() => chartSpec('training-curves', chartInput([]))).toThrow(/at least one model/);
+  });
+});
