@@ -1,0 +1,200 @@
+/**
+ * Medical MNIST from a folder or a .zip → images, labels and the manifest's Dataset
+ * record, decoded once and then served from a binary cache keyed by the archive's
+ * content (see archive.ts: archiveContentKey) and the decoder version.
+ */
+import path from 'node:path';
+import sharp from 'sharp';
+import { Dataset, type Dataset as DatasetRecord } from '../../schema/results.ts';
+import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
+import { CorruptCache, readDatasetCache, writeDatasetCache } from './cache.ts';
+import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
+import { DataError } from './errors.ts';
+import { fingerprintOf, sha256Hex } from './fingerprint.ts';
+
+export { DataError };
+
+export interface LoadedDataset {
+  /** Class folder names sorted by code point, e.g. AbdomenCT, BreastMRI, CXR, ChestCT, Hand, HeadCT. */
+  classes: string[];
+  /** N × 64 × 64, row-major, in `files` order. */
+  images: Uint8Array;
+  /** N indices into `classes`. */
+  labels: Uint8Array;
+  /** `<Class>/<file name>`, sorted by code point. */
+  files: string[];
+  /** SHA-256 hex of each image file's bytes. */
+  contentHashes: string[];
+  dataset: DatasetRecord;
+  cacheHit: boolean;
+}
+
+export interface LoadOptions {
+  /** Where decoded datasets are kept (the project default is .cache/datasets). */
+  cacheDir: string;
+  log?: (line: string) => void;
+  /** Skipped files, one line each (default: log with a "warning:" prefix). */
+  warn?: (line: string) => void;
+  /** Files read so far out of the candidate image files (throttled). */
+  onProgress?: (done: number, total: number) => void;
+  /** Images decoded at once (default DEFAULT_DECODE_CONCURRENCY). */
+  concurrency?: number;
+}
+
+/** What the cached pixels depend on besides the archive: this module's decoding and libvips. */
+function cacheFileFor(cacheDir: string, content: { kind: string; key: string }): string {
+  const key = sha256Hex(`medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; ${content.kind} ${content.key}`);
+  return path.join(cacheDir, `dataset-${key.slice(0, 32)}.bin`);
+}
+
+export async function loadDataset(source: string, opts: LoadOptions): Promise<LoadedDataset> {
+  const log = opts.log ?? (() => {});
+  const warn = opts.warn ?? ((line: string) => log(`warning: ${line}`));
+  const where = path.resolve(source);
+
+  const content = await archiveContentKey(where);
+  const cacheFile = cacheFileFor(opts.cacheDir, content);
+  try {
+    const cached = await readDatasetCache(cacheFile);
+    if (cached) {
+      for (const s of cached.dataset.skipped) warn(`skipped ${s.file}: ${s.reason}`);
+      log(`dataset: ${cached.dataset.total} decoded images from the cache ${cacheFile}`);
+      return { ...cached, dataset: { ...cached.dataset, source }, cacheHit: true };
+    }
+  } catch (e) {
+    if (!(e instanceof CorruptCache)) throw e;
+    log(`dataset cache ${cacheFile} is unusable (${e.message}); decoding again`);
+  }
+
+  const decoded = await decodeArchive(where, source, { ...opts, log, warn });
+  try {
+    await writeDatasetCache(cacheFile, decoded);
+    log(`dataset cache written: ${cacheFile}`);
+  } catch (e) {
+    warn(`could not write the dataset cache ${cacheFile} (${(e as Error).message}); the next run decodes again`);
+  }
+  return { ...decoded, cacheHit: false };
+}
+
+async function decodeArchive(
+  where: string,
+  source: string,
+  opts: LoadOptions & { log: (l: string) => void; warn: (l: string) => void },
+): Promise<Omit<LoadedDataset, 'cacheHit'>> {
+  const { log, warn } = opts;
+  const archive = await openArchive(where);
+  const { entries, classes } = archive;
+  const total = entries.length;
+  log(
+    `reading ${total} image files in ${classes.length} classes from ${where}` +
+      (archive.classRoot ? ` (class folders under ${archive.classRoot})` : ''),
+  );
+  if (archive.outside.length)
+    log(`passed over ${archive.outside.length} image file(s) outside the class folders, e.g. ${archive.outside[0]}`);
+
+  const pixels = new Uint8Array(total * PIXELS);
+  const hashes: (string | null)[] = new Array<string | null>(total).fill(null);
+  const used = new Uint8Array(total);
+  const skipped: { file: string; reason: string }[] = [];
+  const converted = { resized: 0, colour: 0 };
+  let done = 0;
+  const progress = () => {
+    done++;
+    if (done % 256 === 0) opts.onProgress?.(done, total);
+  };
+  const skip = (file: string, reason: string) => {
+    skipped.push({ file, reason });
+    warn(`skipped ${file}: ${reason}`);
+  };
+
+  async function* readable(): AsyncGenerator<ImageFile> {
+    for await (const f of archive.read()) {
+      if (f.readError) {
+        skip(f.file, f.readError);
+        progress();
+        continue;
+      }
+      hashes[f.index] = sha256Hex(f.bytes);
+      yield f;
+    }
+  }
+
+  const started = performance.now();
+  try {
+    await decodeEach(
+      readable(),
+      (f, result: Decoded | { error: string }) => {
+        progress();
+        if ('error' in result) return skip(f.file, result.error);
+        pixels.set(result.pixels, f.index * PIXELS);
+        used[f.index] = 1;
+        if (result.resized) converted.resized++;
+        if (result.colour) converted.colour++;
+      },
+      opts.concurrency,
+    );
+  } finally {
+    await archive.close();
+  }
+  opts.onProgress?.(total, total);
+  const seconds = (performance.now() - started) / 1000;
+
+  const keep: number[] = [];
+  for (let i = 0; i < total; i++) if (used[i]) keep.push(i);
+  const images = keep.length === total ? pixels : new Uint8Array(keep.length * PIXELS);
+  if (images !== pixels) keep.forEach((i, k) => images.set(pixels.subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS));
+  const classIndex = new Map(classes.map((c, i) => [c, i]));
+  const labels = Uint8Array.from(keep, (i) => classIndex.get(entries[i]!.className)!);
+  const files = keep.map((i) => entries[i]!.file);
+  const contentHashes = keep.map((i) => hashes[i]!);
+
+  const counts = classes.map(() => 0);
+  for (const l of labels) counts[l]!++;
+  const empty = classes.filter((_, c) => counts[c] === 0);
+  if (empty.length)
+    throw new DataError(`class ${empty.join(', ')} in ${where} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
+
+  const fingerprint = fingerprintOf(entries.flatMap((e) => (hashes[e.index] ? [{ file: e.file, sha256: hashes[e.index]! }] : [])));
+  const duplicates = countDuplicates(contentHashes, labels, classes, log);
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const dataset = Dataset.parse({
+    source,
+    fingerprint,
+    classes,
+    counts,
+    total: keep.length,
+    ignored: { ...archive.ignored },
+    skipped,
+    converted,
+    duplicates,
+  });
+  log(
+    `decoded ${keep.length} images in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s): ` +
+      `${skipped.length} skipped, ${converted.resized} resized, ${converted.colour} converted from colour, ` +
+      `${archive.ignored.hidden} hidden and ${archive.ignored.nonImage} non-image files passed over, ` +
+      `${duplicates.groups} groups of byte-identical images (${duplicates.files} files)`,
+  );
+  return { classes, images, labels, files, contentHashes, dataset };
+}
+
+function countDuplicates(hashes: string[], labels: Uint8Array, classes: string[], log: (l: string) => void) {
+  const groups = new Map<string, number[]>();
+  hashes.forEach((h, i) => {
+    const g = groups.get(h);
+    if (g) g.push(i);
+    else groups.set(h, [i]);
+  });
+  let count = 0;
+  let files = 0;
+  const crossing: string[] = [];
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    count++;
+    files += members.length;
+    const names = new Set(members.map((i) => classes[labels[i]!]!));
+    if (names.size > 1) crossing.push([...names].join(' and '));
+  }
+  if (crossing.length)
+    log(`note: ${crossing.length} group(s) of byte-identical images carry different labels, e.g. ${crossing[0]}; each group stays in one split`);
+  return { groups: count, files };
+}

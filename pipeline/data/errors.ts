@@ -1,0 +1,7 @@
+/**
+ * The one error type of the data side. The CLI prints a DataError's message as a single
+ * line (no stack), so every message names the thing and says what was expected.
+ */
+export class DataError extends Error {
+  override name = 'DataError';
+}
