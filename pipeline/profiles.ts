@@ -6,6 +6,7 @@
  */
 import type { Budget, ModelId, Profile, ProfileName } from '../schema/results.ts';
 import { MODEL_IDS } from '../schema/results.ts';
+import { MODELS } from './models/index.ts';
 
 /** The study's budget, which `full` reproduces: all training images, 10 epochs, Adam 1e-3, batch 64. */
 export const STUDY_BUDGET: Budget = {
@@ -48,21 +49,13 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
   },
 };
 
-const MODEL_NAMES: Record<ModelId, string> = {
-  resnet50: 'ResNet50',
-  'basic-cnn': 'Basic CNN',
-  'tiny-cnn': 'TinyCNN',
-  'reduced-filter-cnn': 'Reduced-Filter CNN',
-  'gap-cnn': 'GAP CNN',
-};
-
 /** One sentence per way a budget falls short of the study's. */
 export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: number, validationSize: number): string[] {
   const out: string[] = [];
   const fmt = (n: number) => n.toLocaleString('en-US');
   for (const id of MODEL_IDS) {
     const b = budgets[id];
-    const name = MODEL_NAMES[id];
+    const name = MODELS[id].name;
     if (b.epochs < STUDY_BUDGET.epochs) out.push(`${name}: ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} instead of ${STUDY_BUDGET.epochs}.`);
     if (b.trainLimit !== null && b.trainLimit < trainSize)
       out.push(`${name}: trained on a stratified subset of ${fmt(b.trainLimit)} of the ${fmt(trainSize)} training images per epoch.`);
@@ -84,8 +77,4 @@ export function getProfile(name: ProfileName, trainSize: number, validationSize:
     budgets: def.budgets,
     reductions: describeReductions(def.budgets, trainSize, validationSize),
   };
-}
-
-export function modelDisplayName(id: ModelId): string {
-  return MODEL_NAMES[id];
 }
