@@ -23,7 +23,7 @@ export const CHART_CONFIG: Config = {
   background: 'white',
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', domainColor: '#888', tickColor: '#888' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 240 },
   header: { labelFontSize: 13, labelFontWeight: 'bold', title: null },
   title: { fontSize: 14, fontWeight: 'normal' },
 };
@@ -97,6 +97,7 @@ export function trainingCurvesSpec(input: ChartInput): TopLevelSpec {
       },
       layer: [
         {
+          // Legend click (shift-click adds) or a click on a point isolates models; double-click shows all again.
           params: [{ name: 'shownModels', select: { type: 'point', fields: ['model'] }, bind: 'legend' }],
           mark: { type: 'line', strokeWidth: 2 },
           encoding: {
@@ -110,8 +111,16 @@ export function trainingCurvesSpec(input: ChartInput): TopLevelSpec {
           },
         },
         {
-          mark: { type: 'point', filled: true, size: 28 },
+          // Points carry the split too (circle = validation, triangle = training), so a
+          // one-epoch run, which has no lines, still reads.
+          mark: { type: 'point', filled: true, size: 30 },
           encoding: {
+            shape: {
+              field: 'split',
+              type: 'nominal',
+              title: 'Split',
+              scale: { domain: ['Validation', 'Training'], range: ['circle', 'triangle-up'] },
+            },
             opacity: fade(1, 0.05),
             tooltip: [
               { field: 'model', title: 'Model' },
@@ -281,7 +290,7 @@ export function accuracyVsCostSpec(input: ChartInput): TopLevelSpec {
       height: 230,
       encoding: {
         x,
-        y: { field: 'accuracy', type: 'quantitative', title: 'Test accuracy', scale: { zero: false }, axis: { format: '.1%' } },
+        y: { field: 'accuracy', type: 'quantitative', title: 'Test accuracy', scale: { zero: false }, axis: { format: '.1~%' } },
       },
       layer: [
         {
@@ -291,7 +300,8 @@ export function accuracyVsCostSpec(input: ChartInput): TopLevelSpec {
         },
         {
           mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: modelColour(models) },
+          // Same title as the points' y, so the shared axis keeps one title.
+          encoding: { y: { field: 'lower', type: 'quantitative', title: 'Test accuracy' }, y2: { field: 'upper' }, color: modelColour(models) },
         },
         {
           mark: { type: 'point', filled: true, size: 90, stroke: '#222', strokeWidth: 0.5, opacity: 1 },
