@@ -36,7 +36,9 @@ export async function serveDist(dir: string, base = '/', port = 0): Promise<Dist
       return;
     }
     req.url = '/' + (req.url ?? '/').slice(prefix.length);
-    files(req, res, () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'));
+    files(req, res, () => {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

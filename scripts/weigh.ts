@@ -1,0 +1,170 @@
+/**
+ * `npm run weigh [-- --dist DIR]`: what the paper costs a reader to download.
+ *
+ * Serves the built site under its base path, opens it in headless Chromium and records
+ * every response:
+ *   first view   what loads with the page scrolled to the top (HTML, CSS, fonts, JS)
+ *                before any chart scrolls into view; budget 250 KB compressed
+ *   whole page   after scrolling to the bottom, so every chart goes live, plus every
+ *                activation image a reader could select (all of figures/**.png);
+ *                budget 3 MB compressed
+ * Text responses count at their gzip size (what GitHub Pages sends) with brotli shown
+ * alongside; images and fonts are already compressed and count as they are.
+ * Exits non-zero when a budget is exceeded.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { serveDist } from './serve-dist.ts';
+
+export const FIRST_VIEW_BUDGET = 250 * 1000;
+export const WHOLE_PAGE_BUDGET = 3 * 1000 * 1000;
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export interface Transfer {
+  path: string;
+  kind: string;
+  raw: number;
+  gzip: number;
+  brotli: number;
+  /** What counts against the budget: gzip for text, raw for already-compressed binaries. */
+  counted: number;
+}
+
+export interface PageWeight {
+  firstView: Transfer[];
+  /** Everything fetched while scrolling through, after the first view. */
+  onScroll: Transfer[];
+  /** Activation images in the build that scrolling did not fetch (other models / images). */
+  unfetchedImages: Transfer[];
+  firstViewBytes: number;
+  wholePageBytes: number;
+}
+
+const TEXT = /^(text\/|application\/(javascript|json|xml|manifest)|image\/svg)/;
+
+export function measure(path: string, contentType: string, body: Buffer): Transfer {
+  const text = TEXT.test(contentType);
+  const gzip = text ? gzipSync(body, { level: 9 }).length : body.length;
+  const brotli = text ? brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length : body.length;
+  return { path, kind: contentType.split(';')[0]!, raw: body.length, gzip, brotli, counted: gzip };
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? listFiles(full) : [full];
+  });
+}
+
+/** The base path the site was built with, read from its canonical link. */
+export function detectBase(dist: string): string {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const href = /<link rel="canonical" href="([^"]+)"/.exec(html)?.[1];
+  if (!href) throw new Error(`${join(dist, 'index.html')}: no <link rel="canonical">; pass --base`);
+  return new URL(href).pathname;
+}
+
+/** Weighs the page at `url` (a served build of `dist`). */
+export async function weighPage(url: string, dist: string, browser: Browser): Promise<PageWeight> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const seen = new Map<string, Transfer>();
+  let phase: 'first' | 'scroll' = 'first';
+  const phaseOf = new Map<string, 'first' | 'scroll'>();
+  const pending: Promise<void>[] = [];
+  page.on('response', (response) => {
+    const u = new URL(response.url());
+    if (!u.href.startsWith(new URL(url).origin) || response.status() >= 300) return;
+    const current = phase;
+    pending.push(
+      response.body().then(
+        (body) => {
+          if (seen.has(u.pathname)) return;
+          seen.set(u.pathname, measure(u.pathname, response.headers()['content-type'] ?? '', body));
+          phaseOf.set(u.pathname, current);
+        },
+        () => undefined,
+      ),
+    );
+  });
+  await page.goto(url, { waitUntil: 'networkidle' });
+  await Promise.all(pending);
+  phase = 'scroll';
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  for (let y = 0; y <= height; y += 500) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    await page.waitForTimeout(60);
+  }
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(500);
+  await Promise.all(pending);
+  await context.close();
+
+  const all = [...seen.values()];
+  const firstView = all.filter((t) => phaseOf.get(t.path) === 'first');
+  const onScroll = all.filter((t) => phaseOf.get(t.path) === 'scroll');
+  const base = new URL(url).pathname;
+  const unfetchedImages = listFiles(resolve(dist))
+    .filter((f) => f.endsWith('.png') && relative(dist, f).startsWith('figures'))
+    .map((f) => base + relative(dist, f).split('\\').join('/'))
+    .filter((p) => !seen.has(p))
+    .map((p) => measure(p, 'image/png', readFileSync(join(dist, p.slice(base.length)))));
+  const sum = (ts: Transfer[]) => ts.reduce((a, t) => a + t.counted, 0);
+  return {
+    firstView,
+    onScroll,
+    unfetchedImages,
+    firstViewBytes: sum(firstView),
+    wholePageBytes: sum(firstView) + sum(onScroll) + sum(unfetchedImages),
+  };
+}
+
+const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
+
+function table(title: string, ts: Transfer[]): string {
+  const rows = [...ts].sort((a, b) => b.counted - a.counted);
+  const lines = rows.map((t) => `  ${kB(t.raw).padStart(10)} ${kB(t.gzip).padStart(10)} ${kB(t.brotli).padStart(10)}  ${t.kind.padEnd(24)} ${t.path}`);
+  const total = (k: 'raw' | 'gzip' | 'brotli') => kB(rows.reduce((a, t) => a + t[k], 0)).padStart(10);
+  return [`${title} (${rows.length} files)`, `  ${'raw'.padStart(10)} ${'gzip'.padStart(10)} ${'brotli'.padStart(10)}`, ...lines, `  ${total('raw')} ${total('gzip')} ${total('brotli')}  total`].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { dist: { type: 'string', default: 'dist' }, base: { type: 'string' }, verbose: { type: 'boolean', default: false } } });
+  const dist = resolve(values.dist!);
+  const base = values.base ?? detectBase(dist);
+  const server = await serveDist(dist, base);
+  const browser = await launchChromium();
+  try {
+    const w = await weighPage(server.url, dist, browser);
+    const imagesScrolled = w.onScroll.filter((t) => t.kind === 'image/png').length;
+    console.log(table('First view: loaded at the top of the page, before any chart scrolls into view', w.firstView));
+    console.log();
+    console.log(table('Loaded while scrolling to the end (live charts, activation images)', values.verbose ? w.onScroll : w.onScroll.filter((t) => t.kind !== 'image/png')));
+    if (!values.verbose && imagesScrolled) console.log(`  + ${imagesScrolled} activation images, ${kB(w.onScroll.filter((t) => t.kind === 'image/png').reduce((a, t) => a + t.counted, 0))} (--verbose lists them)`);
+    console.log(`  + ${w.unfetchedImages.length} further activation images a reader can select: ${kB(w.unfetchedImages.reduce((a, t) => a + t.counted, 0))}`);
+    console.log();
+    const firstOk = w.firstViewBytes <= FIRST_VIEW_BUDGET;
+    const wholeOk = w.wholePageBytes <= WHOLE_PAGE_BUDGET;
+    console.log(`first view: ${kB(w.firstViewBytes)} compressed (budget ${kB(FIRST_VIEW_BUDGET)}) ${firstOk ? 'ok' : 'OVER BUDGET'}`);
+    console.log(`whole page: ${kB(w.wholePageBytes)} compressed, every chart and activation image (budget ${kB(WHOLE_PAGE_BUDGET)}) ${wholeOk ? 'ok' : 'OVER BUDGET'}`);
+    if (!firstOk || !wholeOk) process.exitCode = 1;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    console.error(`weigh: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}
