@@ -22,6 +22,40 @@ function argmax(row: readonly number[]): number {
   return best;
 }
 
+/** How far outside the viewport an image may be and still be loading (Chrome starts lazy images ~1250–2500 px early). */
+const NEAR_VIEWPORT_PX = 3000;
+
+/**
+ * Points an image at `src`. An image whose download is under way keeps it until it
+ * finishes and then switches: changing `src` mid-flight aborts the request, which
+ * wastes the bytes already sent and shows up as a failed request. An image that has
+ * not started (lazy, far from view) or has finished switches at once.
+ */
+function setSource(img: HTMLImageElement, src: string): void {
+  const current = img.getAttribute('src');
+  if (current === src) {
+    delete img.dataset.nextSrc;
+    return;
+  }
+  const rect = img.getBoundingClientRect();
+  const near = rect.bottom > -NEAR_VIEWPORT_PX && rect.top < window.innerHeight + NEAR_VIEWPORT_PX;
+  if (!current || img.complete || !near) {
+    img.src = src;
+    return;
+  }
+  img.dataset.nextSrc = src;
+  if (img.dataset.waiting) return;
+  img.dataset.waiting = 'true';
+  const next = () => {
+    delete img.dataset.waiting;
+    const queued = img.dataset.nextSrc;
+    delete img.dataset.nextSrc;
+    if (queued) setSource(img, queued);
+  };
+  img.addEventListener('load', next, { once: true });
+  img.addEventListener('error', next, { once: true });
+}
+
 function setup(root: HTMLElement): void {
   const json = root.querySelector('script[type="application/json"]')?.textContent;
   const modelSelect = root.querySelector<HTMLSelectElement>('select[name="model"]');
@@ -39,11 +73,10 @@ function setup(root: HTMLElement): void {
       section.hidden = !shown;
       if (!shown) continue;
       for (const img of section.querySelectorAll<HTMLImageElement>('img[data-layer]')) {
-        const src = fill(mapTemplate, { model, sample, layer: img.dataset.layer ?? '' });
-        if (img.getAttribute('src') !== src) img.src = src;
+        setSource(img, fill(mapTemplate, { model, sample, layer: img.dataset.layer ?? '' }));
       }
     }
-    for (const img of root.querySelectorAll<HTMLImageElement>('img[data-input]')) img.src = fill(inputTemplate, { sample });
+    for (const img of root.querySelectorAll<HTMLImageElement>('img[data-input]')) setSource(img, fill(inputTemplate, { sample }));
 
     const row = data.softmax[model]?.[Number(sample)] ?? [];
     const truth = data.labels[Number(sample)] ?? -1;
