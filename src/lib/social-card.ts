@@ -30,18 +30,25 @@ type Node = { type: string; props: { style?: Record<string, unknown>; children?:
 const el = (type: string, style: Record<string, unknown>, children?: Node[] | Node | string): Node => ({ type, props: { style, children } });
 
 export async function renderSocialCard(content: CardContent): Promise<Buffer> {
-  const numbers = content.numbers.slice(0, 4).map((n) =>
-    el('div', { display: 'flex', flexDirection: 'column', flex: 1, paddingRight: 24 }, [
-      el('div', { fontSize: 58, fontWeight: 600, color: '#1d1d1f', lineHeight: 1.05 }, n.value),
-      el('div', { fontSize: 22, color: '#5a5a60', marginTop: 8, lineHeight: 1.25 }, n.label),
+  // satori sizes boxes without box-sizing: border-box, so the inner width is explicit.
+  const padX = 72;
+  const inner = CARD_WIDTH - 2 * padX;
+  const shown = content.numbers.slice(0, 4);
+  const numbers = shown.map((n) =>
+    el('div', { display: 'flex', flexDirection: 'column', width: inner / shown.length, paddingRight: 24 }, [
+      el('div', { fontSize: 56, fontWeight: 600, color: '#1d1d1f', lineHeight: 1.05 }, n.value),
+      el('div', { fontSize: 21, color: '#5a5a60', marginTop: 8, lineHeight: 1.25 }, n.label),
     ]),
   );
-  const tree = el('div', { width: CARD_WIDTH, height: CARD_HEIGHT, display: 'flex', flexDirection: 'column', background: '#fbfaf7', fontFamily: 'Source Serif 4', padding: '56px 72px', borderTop: '18px solid #1f5f8b' }, [
-    el('div', { fontSize: 24, letterSpacing: 3, color: '#1f5f8b', textTransform: 'uppercase' }, 'Research note · Medical MNIST'),
-    el('div', { fontSize: 64, fontWeight: 600, color: '#1d1d1f', lineHeight: 1.08, marginTop: 18 }, content.title),
-    el('div', { fontSize: 30, color: '#4a4a4f', lineHeight: 1.3, marginTop: 16 }, content.subtitle),
-    el('div', { display: 'flex', marginTop: 'auto', borderTop: '2px solid #e3e0d8', paddingTop: 28 }, numbers),
-    el('div', { fontSize: 20, color: '#6e6e73', marginTop: 24 }, content.footer),
+  const tree = el('div', { width: CARD_WIDTH, height: CARD_HEIGHT, display: 'flex', flexDirection: 'column', background: '#fbfaf7', fontFamily: 'Source Serif 4' }, [
+    el('div', { width: CARD_WIDTH, height: 16, background: '#1f5f8b' }),
+    el('div', { display: 'flex', flexDirection: 'column', width: inner, height: CARD_HEIGHT - 16, marginLeft: padX, paddingTop: 44, paddingBottom: 36 }, [
+      el('div', { fontSize: 22, letterSpacing: 3, color: '#1f5f8b', textTransform: 'uppercase' }, 'Research note · Medical MNIST'),
+      el('div', { fontSize: 66, fontWeight: 600, color: '#1d1d1f', lineHeight: 1.08, marginTop: 14, width: inner }, content.title),
+      el('div', { fontSize: 29, color: '#4a4a4f', lineHeight: 1.3, marginTop: 14, width: inner }, content.subtitle),
+      el('div', { display: 'flex', marginTop: 'auto', borderTop: '2px solid #e3e0d8', paddingTop: 24, width: inner }, numbers),
+      el('div', { fontSize: 19, color: '#6e6e73', marginTop: 20, width: inner }, content.footer),
+    ]),
   ]);
   const svg = await satori(tree as unknown as Parameters<typeof satori>[0], {
     width: CARD_WIDTH,

@@ -3,7 +3,7 @@ import type { APIRoute } from 'astro';
 import { getEntry } from 'astro:content';
 import { getFacts } from '../lib/facts.ts';
 import { headline } from '../lib/headline.ts';
-import { date, plural } from '../lib/format.ts';
+import { date, sentence, spell } from '../lib/format.ts';
 import { renderSocialCard } from '../lib/social-card.ts';
 
 export const GET: APIRoute = async () => {
@@ -13,7 +13,7 @@ export const GET: APIRoute = async () => {
   const { manifest } = facts;
   const png = await renderSocialCard({
     title: entry.data.shortTitle,
-    subtitle: `${plural(facts.models.length, 'CNN')} from ResNet50 down, retrained and measured on the same held-out test split`,
+    subtitle: sentence(`${spell(facts.models.length)} CNNs from ResNet50 down, retrained and measured on the same held-out test images`).replace(/\.$/, ''),
     numbers: headline(facts).numbers,
     footer: `Run of ${date(manifest.finishedAt)} · profile “${manifest.profile.name}”${manifest.profile.reductions.length ? ' (reduced budget)' : ''} · seed ${manifest.seed}`,
   });
