@@ -4,6 +4,7 @@
  * (see ./wasm-kernels/).
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does (for every op,
@@ -11,6 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+import { native } from './wasm-kernels/native.ts';
+import type { BackendWasm } from './wasm-kernels/heap.ts';
+import { useThreadedWasm } from './wasm-threaded.ts';
 
 export { registerWasmTrainingKernels };
 
@@ -30,25 +34,26 @@ function pointAtBinaries(): void {
 }
 
 /**
- * Sets the tfjs backend to 'wasm', ready to train the project's models. `threads` is passed
- * to XNNPACK; tfjs-backend-wasm 4.22 runs single-threaded in Node regardless (its
- * multithreaded build is browser-only, tensorflow/tfjs#3830), which the notes say.
+ * Sets the tfjs backend to 'wasm', ready to train the project's models. `threads` (default:
+ * every core) > 1 starts tfjs-backend-wasm's multithreaded build (see ./wasm-threaded.ts);
+ * 1, or a failure to start it, gives the single-threaded SIMD build. The notes say which.
+ * Threads are fixed when the backend first starts: a later call cannot change them.
  */
 export async function initWasmBackend(opts: { threads?: number } = {}): Promise<{ notes: string[] }> {
   const notes: string[] = [];
-  if (opts.threads !== undefined) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${opts.threads}`);
-    setThreadsCount(opts.threads);
+  const threads = opts.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${opts.threads}`);
+  if (!tf.findBackend('wasm')) {
+    pointAtBinaries();
+    if (threads > 1) useThreadedWasm(threads, (why) => notes.push(`wasm: the multithreaded build did not start (${why}); using one thread`));
+    else setThreadsCount(1);
   }
-  pointAtBinaries();
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
   const kernels = registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = getThreadsCount();
-  notes.push(`wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; training kernels added: ${kernels.join(', ')}`);
-  if (opts.threads !== undefined && opts.threads > threads) {
-    notes.push(`wasm: ${opts.threads} threads requested, ${threads} available (tfjs-backend-wasm runs single-threaded in Node)`);
-  }
+  const actual = getThreadsCount();
+  const flavour = native(tf.backend() as BackendWasm).flavour;
+  notes.push(`wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'}; training kernels (${flavour}): ${kernels.join(', ')}`);
   return { notes };
 }

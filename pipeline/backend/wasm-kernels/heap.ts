@@ -4,14 +4,21 @@
  * the wasm heap and calls the backend's compiled kernels for the heavy arithmetic, so no
  * tensor crosses into JS arrays and back.
  */
-import { getKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type { BackendWasm };
 
-/** A float32 view of a tensor's data on the wasm heap. Valid until the heap grows (any allocation). */
+/**
+ * A float32 view of a tensor's data on the wasm heap. Valid until the heap grows (any
+ * allocation). Made from the memory itself: in the threaded build the module's HEAP views
+ * can lag behind a growth that happened on a worker thread.
+ */
 export function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
+  const { memoryOffset } = backend.dataIdMap.get(t.dataId)!;
+  const memory = (backend.wasm as unknown as { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } });
+  const buffer = (memory.wasmMemory ?? memory.asm?.memory)?.buffer ?? backend.wasm.HEAPU8.buffer;
+  return new Float32Array(buffer, memoryOffset, util.sizeFromShape(t.shape));
 }
 
 /** Allocates an uninitialised float32 tensor on the wasm heap. */

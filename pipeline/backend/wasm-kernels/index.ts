@@ -4,17 +4,26 @@
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './heap.ts';
+import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { sumConfig } from './sum.ts';
 
 /** Every kernel this module provides for the wasm backend. */
-export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, maxPoolGradConfig];
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  batchMatMulConfig,
+  sumConfig,
+];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['BatchMatMul', 'Conv2D', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {
