@@ -16,9 +16,7 @@ export type { BackendWasm };
  */
 export function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
   const { memoryOffset } = backend.dataIdMap.get(t.dataId)!;
-  const memory = (backend.wasm as unknown as { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } });
-  const buffer = (memory.wasmMemory ?? memory.asm?.memory)?.buffer ?? backend.wasm.HEAPU8.buffer;
-  return new Float32Array(buffer, memoryOffset, util.sizeFromShape(t.shape));
+  return new Float32Array(memoryOf(backend).buffer, memoryOffset, util.sizeFromShape(t.shape));
 }
 
 /** Allocates an uninitialised float32 tensor on the wasm heap. */
@@ -34,6 +32,20 @@ export function free(backend: BackendWasm, ...ts: TensorInfo[]): void {
 export function view(backend: BackendWasm, t: TensorInfo, shape: number[]): TensorInfo {
   backend.incRef(t.dataId);
   return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+interface EmscriptenModule {
+  /** The single-threaded build exports its memory; the threaded build creates it in JS. */
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+}
+
+/** The backend's WebAssembly.Memory. */
+export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
+  const module = backend.wasm as unknown as EmscriptenModule;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('wasm backend: its WebAssembly.Memory is not reachable; did tfjs-backend-wasm change?');
+  return memory;
 }
 
 const originals = new Map<string, KernelFunc>();

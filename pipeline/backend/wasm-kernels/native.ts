@@ -5,7 +5,7 @@
  * runtime validates it (Node 22+), the plain SIMD128 build elsewhere (Node 20).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { BackendWasm } from './heap.ts';
+import { memoryOf, type BackendWasm } from './heap.ts';
 import { RELAXED_SIMD_SHARED_WASM, RELAXED_SIMD_WASM, SIMD_SHARED_WASM, SIMD_WASM } from './native/kernels.generated.ts';
 
 export interface NativeKernels {
@@ -35,23 +35,12 @@ const SCRATCH_FLOATS = 64 * 1024;
 const STACK_BYTES = 64 * 1024;
 
 interface EmscriptenModule {
-  /** The single-threaded build exports its memory; the threaded build creates it in JS. */
-  asm?: { memory?: WebAssembly.Memory };
-  wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
-}
-
-/** The backend's WebAssembly.Memory. */
-export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
-  const module = backend.wasm as unknown as EmscriptenModule;
-  const memory = module.wasmMemory ?? module.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('wasm backend: its WebAssembly.Memory is not reachable; did tfjs-backend-wasm change?');
-  return memory;
 }
 
 const loaded = new WeakMap<BackendWasm, Native>();
 
-function decode(base64: string): Uint8Array {
+function decode(base64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(Buffer.from(base64, 'base64'));
 }
 
