@@ -171,7 +171,8 @@ export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOpt
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
   reporter.log(`${spec.name}: timing inference on ${backend}`);
-  const latency = await measureLatency(model);
+  // The smoke profile exists for tests: one timed run per batch size is enough there.
+  const latency = await measureLatency(model, prep.profile.name === 'smoke' ? { batch1Runs: 3, batch256Runs: 1, budgetMs: 1000 } : {});
 
   const result: ModelResult = {
     schemaVersion: SCHEMA_VERSION,
