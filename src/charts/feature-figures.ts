@@ -1,26 +1,32 @@
 /**
  * The activation-map and propagation figures of this build: which layers and
  * channels they show, where their PNGs live, and the PNGs themselves (served by the
- * static endpoints under src/pages/figures/). Reads the bundle through src/lib/results.ts.
+ * static endpoint src/pages/figures/activations/). Reads the bundle through
+ * src/lib/results.ts.
+ *
+ * Both figures draw from the same images: one grid per model × sample × shown layer,
+ * filled column by column with the most varied channels first; the propagation figure
+ * crops each grid to its first column. Every image the selectors can reach counts
+ * against the page-weight budget, hence the caps below.
  */
 import { IMAGE_SIZE, type ModelId, type ModelResult } from '../../schema/results.ts';
 import { getActivations, getBundle, getModel, getSamples } from '../lib/results.ts';
-import { grayscalePng, gridGeometry, LayerMaps, tileGrid, tileGridPng, type TileLayout } from './feature-maps.ts';
+import { grayscalePng, gridGeometry, LayerMaps, tileGrid, tileGridPng, type GridGeometry, type TileLayout } from './feature-maps.ts';
 
-/** Activation figure: at most this many channels per layer, in a grid this many columns wide. */
-export const GRID_CHANNELS = 16;
-export const GRID_COLUMNS = 4;
-/** Propagation figure: this many channels per stage, stacked in one column. */
-export const STRIP_CHANNELS = 4;
-/** Propagation figure: at most this many stages (evenly spaced, always the last). */
-export const MAX_STAGES = 8;
+/** At most this many channels per layer, in columns of GRID_ROWS. */
+export const GRID_CHANNELS = 8;
+export const GRID_ROWS = 4;
 /** Each map is upscaled to about this many pixels a side (whole factors only). */
 export const TILE_PX = 64;
 export const TILE_GAP = 2;
+/** A model that records more layers than this shows its first layer, pooling layers and block outputs only. */
+export const MAX_LAYERS = 24;
+/** Propagation figure: at most this many stages (evenly spaced, always the first and last). */
+export const MAX_STAGES = 8;
 /** The input image is drawn at this upscaling. */
 export const INPUT_SCALE = 2;
 
-export type FeatureFigure = 'activations' | 'propagation';
+const LAYOUT: Omit<TileLayout, 'channels'> = { rows: GRID_ROWS, tile: TILE_PX, gap: TILE_GAP };
 
 export interface SampleInfo {
   index: number;
@@ -39,6 +45,45 @@ export function samples(): SampleInfo[] {
   }));
 }
 
+/** Evenly spaced picks from `items`, keeping the first and the last. */
+function thin<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const picked = new Set<T>();
+  for (let k = 0; k < max; k++) picked.add(items[Math.round((k * (items.length - 1)) / (max - 1))]!);
+  return [...picked];
+}
+
+/**
+ * Indices of the layers the figures show. A small CNN shows every recorded layer.
+ * A deep one (ResNet50 records every convolution inside its residual blocks) shows
+ * its first layer and the layers that are not convolutions: pooling and each block's
+ * output, which is where a block's features are handed on.
+ */
+export function shownLayers(model: Pick<ModelResult, 'activations'>, max = MAX_LAYERS): number[] {
+  const layers = model.activations.layers;
+  const all = layers.map((_, i) => i);
+  if (all.length <= max) return all;
+  return thin(
+    all.filter((i) => i === 0 || layers[i]!.type !== 'Conv2D'),
+    max,
+  );
+}
+
+/**
+ * Propagation stages among the shown layers: consecutive layers with the same spatial
+ * size form a stage, represented by its last layer (ResNet50: conv1, each stage's last
+ * block output, global pooling; a small CNN: every layer that changes resolution).
+ */
+export function propagationStages(model: Pick<ModelResult, 'activations'>, max = MAX_STAGES): number[] {
+  const layers = model.activations.layers;
+  const shown = shownLayers(model);
+  const stages = shown.filter((i, k) => {
+    const next = shown[k + 1];
+    return next === undefined || layers[next]!.shape[0] !== layers[i]!.shape[0] || layers[next]!.shape[1] !== layers[i]!.shape[1];
+  });
+  return thin(stages, max);
+}
+
 const layerMaps = new Map<string, LayerMaps>();
 const rankings = new Map<string, number[]>();
 
@@ -55,39 +100,20 @@ function maps(id: ModelId, layer: number): LayerMaps {
   return m;
 }
 
-/** The channels a figure shows for a layer: the most varied ones, at most `count`. */
-export function shownChannels(id: ModelId, layer: number, count: number): number[] {
+/** The channels the figures show for a layer: the most varied ones, at most GRID_CHANNELS, best first. */
+export function shownChannels(id: ModelId, layer: number): number[] {
   const key = `${id}/${layer}`;
   let ranking = rankings.get(key);
   if (!ranking) {
     ranking = maps(id, layer).rankChannels();
     rankings.set(key, ranking);
   }
-  return ranking.slice(0, count);
+  return ranking.slice(0, GRID_CHANNELS);
 }
 
-/**
- * Propagation stages: consecutive recorded layers with the same spatial size form a
- * stage, represented by its last layer (ResNet50: conv1, then each stage's last
- * block output, then global pooling; the small CNNs: every conv and pooling layer).
- */
-export function propagationStages(model: Pick<ModelResult, 'activations'>, max = MAX_STAGES): number[] {
-  const layers = model.activations.layers;
-  const stages: number[] = [];
-  layers.forEach((layer, i) => {
-    const next = layers[i + 1];
-    if (!next || next.shape[0] !== layer.shape[0] || next.shape[1] !== layer.shape[1]) stages.push(i);
-  });
-  if (stages.length <= max) return stages;
-  // Evenly spaced picks that keep the first and the last stage.
-  const picked = new Set<number>();
-  for (let k = 0; k < max; k++) picked.add(stages[Math.round((k * (stages.length - 1)) / (max - 1))]!);
-  return [...picked];
-}
-
-/** Site path of one feature-map PNG. */
-export function featureMapPath(figure: FeatureFigure, id: ModelId, sample: number, layer: number): string {
-  return `figures/${figure}/${id}/${sample}/${layer}.png`;
+/** Site path of one feature-map grid. */
+export function featureMapPath(id: ModelId, sample: number, layer: number): string {
+  return `figures/activations/${id}/${sample}/${layer}.png`;
 }
 
 export function inputImagePath(sample: number): string {
@@ -101,13 +127,12 @@ export type FeatureMapParams = {
   layer: string;
 };
 
-/** Every (model, sample, layer) a figure can show: the endpoints' getStaticPaths. */
-export function featureMapParams(figure: FeatureFigure): FeatureMapParams[] {
+/** Every (model, sample, layer) grid the figures can show: the endpoint's getStaticPaths. */
+export function featureMapParams(): FeatureMapParams[] {
   const params: FeatureMapParams[] = [];
   for (const model of getBundle().models) {
-    const layers = figure === 'activations' ? model.activations.layers.map((_, i) => i) : propagationStages(model);
     for (let s = 0; s < model.activations.sampleCount; s++) {
-      for (const l of layers) params.push({ model: model.id, sample: String(s), layer: String(l) });
+      for (const l of shownLayers(model)) params.push({ model: model.id, sample: String(s), layer: String(l) });
     }
   }
   return params;
@@ -125,22 +150,12 @@ function parseModel(raw: string | undefined): ModelId {
   return model.id;
 }
 
-/** How many channels a figure shows per layer (fewer when the layer has fewer). */
-export function channelCount(figure: FeatureFigure): number {
-  return figure === 'activations' ? GRID_CHANNELS : STRIP_CHANNELS;
-}
-
-function layoutOf(figure: FeatureFigure): Omit<TileLayout, 'channels'> {
-  return { columns: figure === 'activations' ? GRID_COLUMNS : 1, tile: TILE_PX, gap: TILE_GAP };
-}
-
-/** The PNG of one figure's maps for one model, sample and layer. */
-export function featureMapPng(figure: FeatureFigure, params: Partial<Record<keyof FeatureMapParams, string>>): Promise<Buffer> {
+/** The PNG grid of one model, sample and layer. */
+export function featureMapPng(params: Partial<Record<keyof FeatureMapParams, string>>): Promise<Buffer> {
   const id = parseModel(params.model);
   const sample = parseIndex('sample', params.sample);
   const layer = parseIndex('layer', params.layer);
-  const channels = shownChannels(id, layer, channelCount(figure));
-  return tileGridPng(tileGrid(maps(id, layer), sample, { channels, ...layoutOf(figure) }));
+  return tileGridPng(tileGrid(maps(id, layer), sample, { channels: shownChannels(id, layer), ...LAYOUT }));
 }
 
 /** The input image of activation sample `raw`, as a PNG. */
@@ -152,14 +167,13 @@ export function inputImagePng(raw: string | undefined): Promise<Buffer> {
   return grayscalePng(getSamples().subarray(sample * size, (sample + 1) * size), IMAGE_SIZE, IMAGE_SIZE, INPUT_SCALE);
 }
 
-/** Pixel size of a feature-map PNG, for width/height attributes (no layout shift while images load). */
-export function featureMapSize(figure: FeatureFigure, id: ModelId, layer: number): { width: number; height: number } {
+/** Pixel geometry of a layer's grid, for width/height attributes and the propagation crop. */
+export function featureMapGeometry(id: ModelId, layer: number): GridGeometry {
   const m = maps(id, layer);
-  const { width, height } = gridGeometry(m.height, m.width, Math.min(channelCount(figure), m.channels), layoutOf(figure));
-  return { width, height };
+  return gridGeometry(m.height, m.width, Math.min(GRID_CHANNELS, m.channels), LAYOUT);
 }
 
-/** The model the feature figures open on: the first compact CNN (ResNet50 records dozens of layers), else the first model. */
+/** The model the feature figures open on: the first compact CNN, else the first model. */
 export function defaultFeatureModel(): ModelResult {
   const models = getBundle().models;
   return models.find((m) => m.id !== 'resnet50') ?? models[0]!;

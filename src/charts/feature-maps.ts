@@ -97,22 +97,29 @@ export class LayerMaps {
 }
 
 export interface TileLayout {
-  /** Channels to draw, in reading order. */
+  /** Channels to draw, in order: down the first column, then the next. */
   channels: readonly number[];
-  columns: number;
+  /** Tiles per column. Filling columns first puts the top-ranked channels in the first
+   * column, so a view that crops an image to its first column shows the best ones. */
+  rows: number;
   /** Each map is upscaled by the largest whole factor that keeps it within this many pixels (at least 1×). */
   tile: number;
   /** Pixels between tiles. */
   gap: number;
 }
 
-export interface TileGrid {
-  width: number;
-  height: number;
-  /** Upscaling factor of each map. */
-  scale: number;
+export interface GridGeometry {
   columns: number;
   rows: number;
+  scale: number;
+  /** Size of one upscaled map. */
+  tileWidth: number;
+  tileHeight: number;
+  width: number;
+  height: number;
+}
+
+export interface TileGrid extends GridGeometry {
   /** width × height × 3 RGB bytes. */
   rgb: Uint8Array;
 }
@@ -125,44 +132,39 @@ export function upscaleFactor(size: number, tile: number): number {
   return Math.max(1, Math.floor(tile / size));
 }
 
-export interface GridGeometry {
-  columns: number;
-  rows: number;
-  scale: number;
-  width: number;
-  height: number;
-}
-
 /** Size of a grid of `count` maps of height × width pixels under `layout`. */
 export function gridGeometry(height: number, width: number, count: number, layout: Omit<TileLayout, 'channels'>): GridGeometry {
-  const columns = Math.max(1, Math.min(layout.columns, count));
-  const rows = Math.ceil(count / columns);
+  const rows = Math.max(1, Math.min(layout.rows, count));
+  const columns = Math.ceil(count / rows);
   const scale = upscaleFactor(Math.max(height, width), layout.tile);
+  const tileWidth = width * scale;
+  const tileHeight = height * scale;
   return {
     columns,
     rows,
     scale,
-    width: columns * width * scale + (columns - 1) * layout.gap,
-    height: rows * height * scale + (rows - 1) * layout.gap,
+    tileWidth,
+    tileHeight,
+    width: columns * tileWidth + (columns - 1) * layout.gap,
+    height: rows * tileHeight + (rows - 1) * layout.gap,
   };
 }
 
-/** Lays the chosen channels of one sample out as coloured tiles (row-major, `columns` wide). */
+/** Lays the chosen channels of one sample out as coloured tiles, column by column. */
 export function tileGrid(maps: LayerMaps, sample: number, layout: TileLayout): TileGrid {
   const { channels, gap } = layout;
   if (channels.length === 0) throw new RangeError(`tile grid of ${maps.layer.name}: expected at least one channel`);
-  const { columns, rows, scale, width, height } = gridGeometry(maps.height, maps.width, channels.length, layout);
-  const tileW = maps.width * scale;
-  const tileH = maps.height * scale;
+  const geometry = gridGeometry(maps.height, maps.width, channels.length, layout);
+  const { rows, scale, tileWidth, tileHeight, width, height } = geometry;
   const rgb = new Uint8Array(width * height * 3).fill(GAP);
   channels.forEach((channel, i) => {
     const map = maps.map(sample, channel);
-    const x0 = (i % columns) * (tileW + gap);
-    const y0 = Math.floor(i / columns) * (tileH + gap);
-    for (let y = 0; y < tileH; y++) {
+    const x0 = Math.floor(i / rows) * (tileWidth + gap);
+    const y0 = (i % rows) * (tileHeight + gap);
+    for (let y = 0; y < tileHeight; y++) {
       const src = Math.floor(y / scale) * maps.width;
       let at = ((y0 + y) * width + x0) * 3;
-      for (let x = 0; x < tileW; x++, at += 3) {
+      for (let x = 0; x < tileWidth; x++, at += 3) {
         const v = map[src + Math.floor(x / scale)]! * 3;
         rgb[at] = COLOUR_LUT[v]!;
         rgb[at + 1] = COLOUR_LUT[v + 1]!;
@@ -170,7 +172,7 @@ export function tileGrid(maps: LayerMaps, sample: number, layout: TileLayout): T
       }
     }
   });
-  return { width, height, scale, columns, rows, rgb };
+  return { ...geometry, rgb };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   tileGridPng,
   upscaleFactor,
 } from '../../src/charts/feature-maps.ts';
-import { propagationStages } from '../../src/charts/feature-figures.ts';
+import { propagationStages, shownLayers } from '../../src/charts/feature-figures.ts';
 
 /** A layer of `samples` × `channels` maps of h × w after `pad` unrelated bytes; byte = f(sample, channel, y, x). */
 function layerBytes(samples: number, [h, w, c]: [number, number, number], pad: number, f: (s: number, ch: number, y: number, x: number) => number) {
@@ -68,8 +68,8 @@ describe('LayerMaps', () => {
 describe('tile grids', () => {
   it('upscales by whole factors only', () => {
     expect([64, 62, 32, 31, 29, 14, 4, 2, 1, 100].map((n) => upscaleFactor(n, 64))).toEqual([1, 1, 2, 2, 2, 4, 16, 32, 64, 1]);
-    expect(gridGeometry(8, 8, 16, { columns: 4, tile: 64, gap: 2 })).toEqual({ columns: 4, rows: 4, scale: 8, width: 262, height: 262 });
-    expect(gridGeometry(8, 8, 3, { columns: 4, tile: 64, gap: 2 })).toEqual({ columns: 3, rows: 1, scale: 8, width: 196, height: 64 });
+    expect(gridGeometry(8, 8, 8, { rows: 4, tile: 64, gap: 2 })).toEqual({ columns: 2, rows: 4, scale: 8, tileWidth: 64, tileHeight: 64, width: 130, height: 262 });
+    expect(gridGeometry(8, 4, 3, { rows: 4, tile: 64, gap: 2 })).toEqual({ columns: 1, rows: 3, scale: 8, tileWidth: 32, tileHeight: 64, width: 32, height: 196 });
   });
 
   it('writes a PNG of the expected size whose pixels decode back to the quantised bytes', async () => {
@@ -77,8 +77,7 @@ describe('tile grids', () => {
     const { bytes, layer } = layerBytes(2, [16, 16, 5], 33, (s, ch, y, x) => (s === 1 ? y * 16 + x + ch * 37 : ch));
     const maps = new LayerMaps(bytes, layer, 2);
     const channels = [4, 0, 2];
-    const layout = { channels, columns: 2, tile: 40, gap: 3 };
-    const grid = tileGrid(maps, 1, layout);
+    const grid = tileGrid(maps, 1, { channels, rows: 2, tile: 40, gap: 3 });
     expect([grid.scale, grid.columns, grid.rows]).toEqual([2, 2, 2]);
     expect([grid.width, grid.height]).toEqual([2 * 32 + 3, 2 * 32 + 3]);
 
@@ -91,10 +90,11 @@ describe('tile grids', () => {
     const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
     const lut = (v: number) => [...COLOUR_LUT.subarray(v * 3, v * 3 + 3)];
     let checked = 0;
+    // Column by column: channel 4 top left, channel 0 below it, channel 2 top right.
     channels.forEach((ch, i) => {
       const map = maps.map(1, ch);
-      const x0 = (i % 2) * (32 + 3);
-      const y0 = Math.floor(i / 2) * (32 + 3);
+      const x0 = Math.floor(i / 2) * (32 + 3);
+      const y0 = (i % 2) * (32 + 3);
       for (let y = 0; y < 32; y++)
         for (let x = 0; x < 32; x++) {
           expect(pixel(x0 + x, y0 + y)).toEqual(lut(map[Math.floor(y / 2) * 16 + Math.floor(x / 2)]!));
@@ -102,7 +102,7 @@ describe('tile grids', () => {
         }
     });
     expect(checked).toBe(3 * 32 * 32);
-    // Gaps and the empty fourth cell are white.
+    // Gaps and the empty fourth cell (bottom right) are white.
     expect(pixel(33, 5)).toEqual([255, 255, 255]);
     expect(pixel(50, 50)).toEqual([255, 255, 255]);
   });
@@ -118,23 +118,45 @@ describe('tile grids', () => {
   });
 });
 
-describe('propagationStages', () => {
-  const model = (shapes: [number, number, number][]) => ({
-    activations: { file: 'a', sampleCount: 1, layers: shapes.map((shape, i) => ({ name: `l${i}`, type: 'Conv2D', shape, offset: 0, min: 0, max: 1 })) },
+describe('which layers the feature figures show', () => {
+  const model = (layers: { shape: [number, number, number]; type?: string }[]) => ({
+    activations: {
+      file: 'a',
+      sampleCount: 1,
+      layers: layers.map((l, i) => ({ name: `l${i}`, type: l.type ?? 'Conv2D', shape: l.shape, offset: 0, min: 0, max: 1 })),
+    },
+  });
+  const shapes = (list: [number, number, number][]) => model(list.map((shape) => ({ shape })));
+
+  it('shows every layer of a small model', () => {
+    expect(shownLayers(shapes([[62, 62, 8], [31, 31, 8], [29, 29, 16]]))).toEqual([0, 1, 2]);
   });
 
-  it('keeps the last layer at each spatial resolution', () => {
-    const m = model([[32, 32, 64], [16, 16, 64], [16, 16, 256], [16, 16, 256], [8, 8, 512], [8, 8, 512], [1, 1, 2048]]);
+  it('shows a deep model its first layer, pooling and block outputs only', () => {
+    const deep = model([
+      { shape: [32, 32, 64] }, // conv1
+      { shape: [16, 16, 64], type: 'MaxPooling2D' },
+      ...Array.from({ length: 6 }, () => ({ shape: [16, 16, 64] as [number, number, number] })), // block convs
+      { shape: [16, 16, 256], type: 'Activation' }, // block output
+      ...Array.from({ length: 6 }, () => ({ shape: [8, 8, 128] as [number, number, number] })),
+      { shape: [8, 8, 512], type: 'Activation' },
+      { shape: [1, 1, 512], type: 'GlobalAveragePooling2D' },
+    ]);
+    expect(shownLayers(deep, 10)).toEqual([0, 1, 8, 15, 16]);
+  });
+
+  it('keeps the last shown layer at each spatial resolution as a propagation stage', () => {
+    const m = shapes([[32, 32, 64], [16, 16, 64], [16, 16, 256], [16, 16, 256], [8, 8, 512], [8, 8, 512], [1, 1, 2048]]);
     expect(propagationStages(m)).toEqual([0, 3, 5, 6]);
   });
 
-  it('keeps every layer of a small CNN whose sizes all differ', () => {
-    expect(propagationStages(model([[62, 62, 8], [31, 31, 8], [29, 29, 16], [14, 14, 16]]))).toEqual([0, 1, 2, 3]);
+  it('keeps every layer of a small CNN whose sizes all differ as a stage', () => {
+    expect(propagationStages(shapes([[62, 62, 8], [31, 31, 8], [29, 29, 16], [14, 14, 16]]))).toEqual([0, 1, 2, 3]);
   });
 
   it('thins many stages to at most `max`, keeping the first and the last', () => {
-    const shapes = Array.from({ length: 20 }, (_, i) => [40 - i, 40 - i, 4] as [number, number, number]);
-    const stages = propagationStages(model(shapes), 5);
+    const many = shapes(Array.from({ length: 20 }, (_, i) => [40 - i, 40 - i, 4] as [number, number, number]));
+    const stages = propagationStages(many, 5);
     expect(stages).toHaveLength(5);
     expect(stages[0]).toBe(0);
     expect(stages.at(-1)).toBe(19);
