@@ -80,14 +80,20 @@ MODELS = {
 }
 
 
-def timed_runs(fn, images_per_run, warmup, repeats):
-    for _ in range(warmup):
-        fn()
+def timed_runs(step, images, repeats, min_seconds):
+    """Images/s: median of `repeats` runs, each repeating `step` for >= min_seconds, after one warm-up step."""
+    step()
     rates = []
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        rates.append(images_per_run / (time.perf_counter() - t))
+        n = 0
+        start = time.perf_counter()
+        while True:
+            step()
+            n += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        rates.append(n * images / elapsed)
     return statistics.median(rates)
 
 
@@ -96,9 +102,8 @@ def main():
     p.add_argument('--models', default=','.join(MODELS))
     p.add_argument('--train-batches', default='64,256')
     p.add_argument('--infer-batches', default='1,256')
-    p.add_argument('--steps', type=int, default=3, help='training steps per timed run')
     p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--warmup', type=int, default=1)
+    p.add_argument('--min-seconds', type=float, default=1.0, help='each timed run repeats its step at least this long')
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
     a = p.parse_args()
     if a.threads:
@@ -116,23 +121,20 @@ def main():
             model.train()
 
             def step():
-                for _ in range(a.steps):
-                    opt.zero_grad(set_to_none=True)
-                    loss = F.cross_entropy(model(x), y)
-                    loss.backward()
-                    opt.step()
-            rate = timed_runs(step, batch * a.steps, a.warmup, a.repeats)
+                opt.zero_grad(set_to_none=True)
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                opt.step()
+            rate = timed_runs(step, batch, a.repeats, a.min_seconds)
             results.append({'model': mid, 'mode': 'train', 'batch': batch, 'imagesPerSecond': rate})
         model.eval()
         for batch in [int(b) for b in a.infer_batches.split(',') if b]:
             x = torch.randn(batch, 1, 64, 64)
-            calls = max(1, 64 // batch)
 
             def infer():
                 with torch.no_grad():
-                    for _ in range(calls):
-                        model(x)
-            rate = timed_runs(infer, batch * calls, a.warmup, a.repeats)
+                    model(x)
+            rate = timed_runs(infer, batch, a.repeats, a.min_seconds)
             results.append({'model': mid, 'mode': 'infer', 'batch': batch, 'imagesPerSecond': rate})
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': results}))
 
