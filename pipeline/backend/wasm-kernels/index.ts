@@ -7,6 +7,7 @@ import { wasmKernel } from './heap.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { castConfig, identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { sumConfig } from './sum.ts';
 
@@ -17,13 +18,15 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   sumConfig,
+  identityConfig,
+  castConfig,
 ];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Sum', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {

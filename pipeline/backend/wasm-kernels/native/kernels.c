@@ -154,17 +154,37 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, float *scrat
 
 /*
  * Max-pool gradient: each dy value goes to the first position of its window holding the
- * window's maximum (y), as the cpu backend does. dx is overwritten.
+ * window's maximum (y), as the cpu backend does. dx is overwritten. Channels are the
+ * innermost axis, so four channels are compared and routed at a time: `open` marks the
+ * lanes whose maximum has not been found yet.
  */
 EXPORT(max_pool_grad)
 void max_pool_grad(const float *dy, const float *x, const float *y, float *dx, int B, int H, int W, int C, int OH, int OW, int KH,
                    int KW, int sh, int sw, int pt, int pl) {
   __builtin_memset(dx, 0, sizeof(float) * B * H * W * C);
+  const int c4 = C & ~3;
   for (int b = 0; b < B; b++) {
     for (int oh = 0; oh < OH; oh++) {
       for (int ow = 0; ow < OW; ow++) {
         const int o = ((b * OH + oh) * OW + ow) * C;
-        for (int c = 0; c < C; c++) {
+        for (int c = 0; c < c4; c += 4) {
+          const v128_t target = wasm_v128_load(y + o + c);
+          const v128_t grad = wasm_v128_load(dy + o + c);
+          v128_t open = wasm_i32x4_splat(-1);
+          for (int kh = 0; kh < KH; kh++) {
+            const int ih = oh * sh - pt + kh;
+            if (ih < 0 || ih >= H) continue;
+            for (int kw = 0; kw < KW; kw++) {
+              const int iw = ow * sw - pl + kw;
+              if (iw < 0 || iw >= W) continue;
+              const int i = ((b * H + ih) * W + iw) * C + c;
+              const v128_t hit = wasm_v128_and(open, wasm_f32x4_eq(wasm_v128_load(x + i), target));
+              wasm_v128_store(dx + i, wasm_f32x4_add(wasm_v128_load(dx + i), wasm_v128_and(hit, grad)));
+              open = wasm_v128_andnot(open, hit);
+            }
+          }
+        }
+        for (int c = c4; c < C; c++) {
           const float target = y[o + c];
           int done = 0;
           for (int kh = 0; kh < KH && !done; kh++) {
