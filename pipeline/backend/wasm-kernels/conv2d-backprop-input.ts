@@ -13,22 +13,13 @@
  */
 import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, f32, free, run, wasmKernel, type BackendWasm } from './heap.ts';
+import { native, ptr } from './native.ts';
 
 /** W [KH,KW,CI,CO] → W' [KH,KW,CO,CI], rotated 180° spatially. */
 function flipFilter(backend: BackendWasm, filter: TensorInfo): TensorInfo {
   const [KH, KW, CI, CO] = filter.shape as [number, number, number, number];
   const out = alloc(backend, [KH, KW, CO, CI]);
-  const src = f32(backend, filter);
-  const dst = f32(backend, out);
-  for (let kh = 0; kh < KH; kh++) {
-    for (let kw = 0; kw < KW; kw++) {
-      const s0 = ((KH - 1 - kh) * KW + (KW - 1 - kw)) * CI * CO;
-      const d0 = (kh * KW + kw) * CO * CI;
-      for (let ci = 0; ci < CI; ci++) {
-        for (let co = 0; co < CO; co++) dst[d0 + co * CI + ci] = src[s0 + ci * CO + co]!;
-      }
-    }
-  }
+  native(backend).kernels.flip_filter(ptr(backend, filter), ptr(backend, out), KH, KW, CI, CO);
   return out;
 }
 

@@ -19,6 +19,8 @@ export interface NativeKernels {
     OH: number, OW: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number,
   ): void;
   column_sum(x: number, out: number, rows: number, cols: number): void;
+  mul_row_vector(x: number, v: number, out: number, rows: number, cols: number): void;
+  flip_filter(w: number, out: number, KH: number, KW: number, CI: number, CO: number): void;
 }
 
 export interface Native {

@@ -218,3 +218,29 @@ void column_sum(const float *x, float *out, int rows, int cols) {
     for (int j = c4; j < cols; j++) out[j] += row[j];
   }
 }
+
+/* out [rows, cols] = x [rows, cols] · v [cols] (v broadcast over rows). */
+EXPORT(mul_row_vector)
+void mul_row_vector(const float *x, const float *v, float *out, int rows, int cols) {
+  const int c4 = cols & ~3;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *o = out + r * cols;
+    for (int j = 0; j < c4; j += 4) wasm_v128_store(o + j, wasm_f32x4_mul(wasm_v128_load(xr + j), wasm_v128_load(v + j)));
+    for (int j = c4; j < cols; j++) o[j] = xr[j] * v[j];
+  }
+}
+
+/* W [KH, KW, CI, CO] → W' [KH, KW, CO, CI], rotated 180° spatially: the filter of the input gradient. */
+EXPORT(flip_filter)
+void flip_filter(const float *w, float *out, int KH, int KW, int CI, int CO) {
+  for (int kh = 0; kh < KH; kh++) {
+    for (int kw = 0; kw < KW; kw++) {
+      const float *src = w + ((KH - 1 - kh) * KW + (KW - 1 - kw)) * CI * CO;
+      float *dst = out + (kh * KW + kw) * CO * CI;
+      for (int ci = 0; ci < CI; ci++) {
+        for (int co = 0; co < CO; co++) dst[co * CI + ci] = src[ci * CO + co];
+      }
+    }
+  }
+}

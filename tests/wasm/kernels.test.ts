@@ -1,0 +1,71 @@
+/**
+ * The wasm kernels this project replaces for speed (matmul with transposes, leading-axis
+ * sums, whole-tensor tiling, row-vector products, aliasing identity/cast) against the cpu
+ * backend, on the shapes that take the fast paths and on ones that must fall back.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareBackends, on, randomValues, setupBackends } from './compare.ts';
+
+const t = (shape: number[], seed: string) => tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+
+describe('replaced wasm kernels, wasm vs cpu', () => {
+  beforeAll(setupBackends);
+
+  it('matMul with and without transposes, 2-d and batched', async () => {
+    await compareBackends('matMul', () => {
+      const a = t([37, 53], 'a');
+      const b = t([53, 19], 'b');
+      const at = t([53, 37], 'at');
+      const bt = t([19, 53], 'bt');
+      return [
+        tf.matMul(a, b),
+        tf.matMul(at, b, true, false),
+        tf.matMul(a, bt, false, true),
+        tf.matMul(at, bt, true, true),
+        tf.matMul(t([3, 5, 7], 'ba'), t([3, 7, 4], 'bb'), false, false),
+        tf.matMul(t([3, 7, 5], 'bc'), t([3, 4, 7], 'bd'), true, true),
+      ];
+    });
+  });
+
+  it('sum over leading axes, other axes, keepDims', async () => {
+    await compareBackends('sum', () => {
+      const x = t([6, 5, 4, 9], 'sx');
+      return [tf.sum(x, [0, 1, 2]), tf.sum(x, [0]), tf.sum(x, [0, 1], true), tf.sum(x, [1, 3]), tf.sum(x), tf.sum(x, -1)];
+    });
+  });
+
+  it('tile of a broadcast block and general tiling', async () => {
+    await compareBackends('tile', () => {
+      const v = t([1, 1, 1, 7], 'tv');
+      return [tf.tile(v, [3, 4, 5, 1]), tf.tile(v, [1, 1, 1, 1]), tf.tile(t([2, 3], 'tg'), [3, 2]), tf.tile(t([1, 3], 'th'), [4, 1])];
+    });
+  });
+
+  it('multiply by a row vector either way round, and plain broadcasting', async () => {
+    await compareBackends('multiply', () => {
+      const x = t([4, 6, 5, 7], 'mx');
+      return [
+        tf.mul(x, t([7], 'mv')),
+        tf.mul(t([1, 1, 1, 7], 'mw'), x),
+        tf.mul(x, t([5, 7], 'mm')),
+        tf.mul(x, t([4, 6, 5, 7], 'my')),
+        tf.mul(t([7], 'a'), t([7], 'b')),
+      ];
+    });
+  });
+
+  it('identity and same-dtype cast share data without breaking disposal', async () => {
+    const [got] = await on('wasm', () => {
+      const x = t([3, 4], 'ix');
+      const y = tf.clone(x);
+      const z = tf.cast(y, 'float32');
+      x.dispose();
+      y.dispose();
+      return [tf.add(z, tf.cast(tf.tensor1d([1, 2, 3, 4], 'int32'), 'float32'))];
+    });
+    const expected = randomValues(12, 'ix').map((v, i) => v + (i % 4) + 1);
+    got!.values.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+  });
+});
