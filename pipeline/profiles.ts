@@ -15,6 +15,7 @@ export const STUDY_BUDGET: Budget = {
   learningRate: 1e-3,
   trainLimit: null,
   validationLimit: null,
+  testLimit: null,
   timeLimitSeconds: null,
 };
 
@@ -28,8 +29,8 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
   smoke: {
     description: 'A seconds-long run for tests: a few hundred images, one epoch, ResNet50 on a handful of images.',
     budgets: {
-      ...all({ epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, timeLimitSeconds: null }),
-      resnet50: { epochs: 1, batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, timeLimitSeconds: null },
+      ...all({ epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, testLimit: 240, timeLimitSeconds: null }),
+      resnet50: { epochs: 1, batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, testLimit: 24, timeLimitSeconds: null },
     },
   },
   cpu: {
@@ -50,7 +51,7 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
 };
 
 /** One sentence per way a budget falls short of the study's. */
-export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: number, validationSize: number): string[] {
+export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: number, validationSize: number, testSize: number): string[] {
   const out: string[] = [];
   const fmt = (n: number) => n.toLocaleString('en-US');
   for (const id of MODEL_IDS) {
@@ -61,6 +62,8 @@ export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: 
       out.push(`${name}: trained on a stratified subset of ${fmt(b.trainLimit)} of the ${fmt(trainSize)} training images per epoch.`);
     if (b.validationLimit !== null && b.validationLimit < validationSize)
       out.push(`${name}: validated on ${fmt(b.validationLimit)} of the ${fmt(validationSize)} validation images after each epoch.`);
+    if (b.testLimit !== null && b.testLimit < testSize)
+      out.push(`${name}: tested on a stratified subset of ${fmt(b.testLimit)} of the ${fmt(testSize)} test images.`);
     if (b.timeLimitSeconds !== null) out.push(`${name}: training stops after the epoch in which ${fmt(b.timeLimitSeconds)} s have passed.`);
     if (b.batchSize !== STUDY_BUDGET.batchSize) out.push(`${name}: batch size ${b.batchSize} instead of ${STUDY_BUDGET.batchSize}.`);
     if (b.learningRate !== STUDY_BUDGET.learningRate) out.push(`${name}: learning rate ${b.learningRate} instead of ${STUDY_BUDGET.learningRate}.`);
@@ -68,13 +71,13 @@ export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: 
   return out;
 }
 
-export function getProfile(name: ProfileName, trainSize: number, validationSize: number): Profile {
+export function getProfile(name: ProfileName, sizes: { train: number; validation: number; test: number }): Profile {
   const def = DEFINITIONS[name];
   return {
     name,
     description: def.description,
     studyBudget: STUDY_DESCRIPTION,
     budgets: def.budgets,
-    reductions: describeReductions(def.budgets, trainSize, validationSize),
+    reductions: describeReductions(def.budgets, sizes.train, sizes.validation, sizes.test),
   };
 }

@@ -162,12 +162,13 @@ export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOpt
     reporter,
   });
 
-  const evalTask = reporter.task(`${spec.name} test`, split.test.length, 'images');
-  const test = await predictSubset(model, data, split.test, { progress: evalTask });
+  const testSet = subset(split.test, data.labels, budget.testLimit, opts.seed + 2);
+  const evalTask = reporter.task(`${spec.name} test`, testSet.length, 'images');
+  const test = await predictSubset(model, data, testSet, { progress: evalTask });
   const confusion = confusionMatrix(test.labels, test.predicted, ds.classes.length);
   const perClass = perClassMetrics(confusion, ds.classes);
   const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
-  evalTask.finish(`${spec.name} test: accuracy ${(test.accuracy * 100).toFixed(2)}% on ${split.test.length} images, loss ${test.loss.toFixed(4)}`);
+  evalTask.finish(`${spec.name} test: accuracy ${(test.accuracy * 100).toFixed(2)}% on ${testSet.length} images, loss ${test.loss.toFixed(4)}`);
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
   reporter.log(`${spec.name}: timing inference on ${backend}`);
@@ -196,9 +197,9 @@ export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOpt
       history: outcome.history,
     },
     evaluation: {
-      testImages: split.test.length,
+      testImages: testSet.length,
       accuracy: test.accuracy,
-      accuracyCI95: wilsonInterval(correct, split.test.length),
+      accuracyCI95: wilsonInterval(correct, testSet.length),
       loss: test.loss,
       confusion,
       perClass,
@@ -245,7 +246,7 @@ export async function prepareRun(opts: RunOptions): Promise<Prepared> {
   reporter.log(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
 
   const profileName: ProfileName = opts.profile ?? (backend.name === 'tensorflow-gpu' ? 'full' : 'cpu');
-  const profile = getProfile(profileName, split.train.length, split.validation.length);
+  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length });
   if (opts.models.includes('resnet50') && !opts.imagenetWeights)
     profile.reductions.push('ResNet50: starts from random weights; the study fine-tuned ImageNet weights (pass --imagenet-weights to use them).');
   reporter.log(`profile: ${profileName}${opts.profile ? '' : ' (default for this backend)'}`);

@@ -41,6 +41,8 @@ export const Budget = z.object({
   trainLimit: int.positive().nullable(),
   /** At most this many validation images evaluated per epoch; null = the whole validation split. */
   validationLimit: int.positive().nullable(),
+  /** At most this many test images evaluated (a seeded, stratified subset); null = the whole test split. */
+  testLimit: int.positive().nullable(),
   /** Training stops after the epoch in which this many seconds have passed; null = no limit. */
   timeLimitSeconds: z.number().positive().nullable(),
 });

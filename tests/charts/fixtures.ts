@@ -53,7 +53,7 @@ export function modelResult(id: ModelId, opts: FixtureOptions = {}): ModelResult
     macs: opts.macs ?? 5000,
     weightBytes: 4 * (opts.params ?? 1000),
     training: {
-      budget: { epochs, batchSize: 32, learningRate: 0.001, trainLimit: null, validationLimit: null, timeLimitSeconds: null },
+      budget: { epochs, batchSize: 32, learningRate: 0.001, trainLimit: null, validationLimit: null, testLimit: null, timeLimitSeconds: null },
       backend: 'cpu',
       epochsCompleted: epochs,
       trainImages: 600,

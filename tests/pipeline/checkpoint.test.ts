@@ -29,7 +29,7 @@ function data(n: number): ImageSet {
   return { images, labels, numClasses: 3 };
 }
 
-const budget = (epochs: number): Budget => ({ epochs, batchSize: 8, learningRate: 0.01, trainLimit: null, validationLimit: null, timeLimitSeconds: null });
+const budget = (epochs: number): Budget => ({ epochs, batchSize: 8, learningRate: 0.01, trainLimit: null, validationLimit: null, testLimit: null, timeLimitSeconds: null });
 const idx = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('training checkpoints', () => {
