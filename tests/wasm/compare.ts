@@ -9,11 +9,11 @@ import { expect } from 'vitest';
 import { initWasmBackend } from '../../pipeline/backend/wasm.ts';
 
 let ready: Promise<unknown> | null = null;
-/** Initialises both backends once per test file. */
-export function setupBackends(): Promise<unknown> {
+/** Initialises both backends once per test file (wasm with every core unless told). */
+export function setupBackends(opts: { threads?: number } = {}): Promise<unknown> {
   ready ??= (async () => {
     await tf.setBackend('cpu');
-    await initWasmBackend();
+    await initWasmBackend(opts);
   })();
   return ready;
 }

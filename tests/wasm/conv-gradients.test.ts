@@ -27,7 +27,7 @@ const CASES: ConvCase[] = [
 const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;
 
 describe('conv2d gradients, wasm vs cpu', () => {
-  beforeAll(setupBackends);
+  beforeAll(() => setupBackends());
 
   for (const c of CASES) {
     it(name(c), async () => {

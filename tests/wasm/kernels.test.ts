@@ -10,7 +10,7 @@ import { compareBackends, on, randomValues, setupBackends } from './compare.ts';
 const t = (shape: number[], seed: string) => tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
 
 describe('replaced wasm kernels, wasm vs cpu', () => {
-  beforeAll(setupBackends);
+  beforeAll(() => setupBackends());
 
   it('matMul with and without transposes, 2-d and batched', async () => {
     await compareBackends('matMul', () => {

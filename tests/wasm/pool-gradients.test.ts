@@ -17,7 +17,7 @@ const POOLS: PoolCase[] = [
 const pname = (p: PoolCase) => `b${p.b} ${p.h}×${p.w}×${p.c} k${p.k} s${p.s} ${p.pad}`;
 
 describe('pooling gradients, wasm vs cpu', () => {
-  beforeAll(setupBackends);
+  beforeAll(() => setupBackends());
   for (const p of POOLS) {
     it(pname(p), async () => {
       // Distinct values so the max of each window is unique (ties may route differently).
@@ -38,7 +38,7 @@ describe('pooling gradients, wasm vs cpu', () => {
 });
 
 describe('batch-norm, add and dense gradients, wasm vs cpu', () => {
-  beforeAll(setupBackends);
+  beforeAll(() => setupBackends());
   it('training-mode batch normalisation with a residual add', async () => {
     const shape: [number, number, number, number] = [4, 5, 6, 7];
     const xv = randomValues(4 * 5 * 6 * 7, 'bn-x');
