@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
-import { native } from './wasm-kernels/native.ts';
+import { native, startNativeHelpers } from './wasm-kernels/native.ts';
 import type { BackendWasm } from './wasm-kernels/heap.ts';
 import { useThreadedWasm } from './wasm-threaded.ts';
 
@@ -53,7 +53,13 @@ export async function initWasmBackend(opts: { threads?: number } = {}): Promise<
   const kernels = registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const actual = getThreadsCount();
-  const flavour = native(tf.backend() as BackendWasm).flavour;
-  notes.push(`wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'}; training kernels (${flavour}): ${kernels.join(', ')}`);
+  const backend = tf.backend() as BackendWasm;
+  const { flavour } = native(backend);
+  // The project's own kernels get as many threads as XNNPACK (possible only when the memory is shared).
+  const helpers = await startNativeHelpers(backend, actual - 1);
+  notes.push(
+    `wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'} (XNNPACK), ` +
+      `${1 + helpers} for the training kernels (${flavour}): ${kernels.join(', ')}`,
+  );
   return { notes };
 }

@@ -43,7 +43,7 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
     });
   });
 
-  it('multiply by a row vector either way round, and plain broadcasting', async () => {
+  it('multiply and add with a row vector either way round, and plain broadcasting', async () => {
     await compareBackends('multiply', () => {
       const x = t([4, 6, 5, 7], 'mx');
       return [
@@ -52,6 +52,9 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.mul(x, t([5, 7], 'mm')),
         tf.mul(x, t([4, 6, 5, 7], 'my')),
         tf.mul(t([7], 'a'), t([7], 'b')),
+        tf.add(x, t([7], 'av')),
+        tf.add(t([1, 7], 'aw'), t([3, 7], 'ax')),
+        tf.add(x, t([4, 6, 5, 7], 'ay')),
       ];
     });
   });

@@ -11,18 +11,28 @@
  * an OH×OW kernel) measured slower than this on TinyCNN.
  */
 import { backend_util, Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { alloc, type BackendWasm } from './heap.ts';
-import { native, ptr } from './native.ts';
+import { alloc, free, type BackendWasm } from './heap.ts';
+import { native, ptr, split } from './native.ts';
 
 export function conv2dBackpropFilterImpl(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const n = native(backend);
   const out = alloc(backend, [KH, KW, CI, CO]);
-  n.kernels.conv2d_filter_grad(
-    ptr(backend, x), ptr(backend, dy), ptr(backend, out), n.scratch, n.scratchFloats,
-    B, H, W, CI, OH, OW, CO, KH, KW, sh, sw, info.padInfo.top, info.padInfo.left,
-  );
+  // One share of the batch per thread, each into its own partial sum, added up after.
+  const ranges = split(B, n.threads);
+  const partials = ranges.slice(1).map(() => alloc(backend, [KH * KW * CI * CO]));
+  const px = ptr(backend, x);
+  const pdy = ptr(backend, dy);
+  n.parallel(ranges.map(([b0, b1], i) => ({
+    fn: 'conv2d_filter_grad' as const,
+    args: [
+      px + b0 * H * W * CI * 4, pdy + b0 * OH * OW * CO * 4, ptr(backend, i === 0 ? out : partials[i - 1]!), n.scratch[i]!, n.scratchFloats,
+      b1 - b0, H, W, CI, OH, OW, CO, KH, KW, sh, sw, info.padInfo.top, info.padInfo.left,
+    ],
+  })));
+  for (const p of partials) n.kernels.accumulate(ptr(backend, out), ptr(backend, p), KH * KW * CI * CO);
+  free(backend, ...partials);
   return out;
 }
 

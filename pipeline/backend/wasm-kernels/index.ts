@@ -4,12 +4,13 @@
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './heap.ts';
+import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { castConfig, identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
-import { multiplyConfig } from './multiply.ts';
+import { addConfig, multiplyConfig } from './row-vector.ts';
 import { sumConfig } from './sum.ts';
 import { tileConfig } from './tile.ts';
 
@@ -24,13 +25,15 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   castConfig,
   tileConfig,
   multiplyConfig,
+  addConfig,
+  adamUpdateConfig,
 ];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {
@@ -41,5 +44,6 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
+  patchAdamForWasm();
   return WASM_TRAINING_KERNELS.map((k) => k.kernelName);
 }

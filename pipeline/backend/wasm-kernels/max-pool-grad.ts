@@ -9,15 +9,23 @@
  */
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, type BackendWasm } from './heap.ts';
-import { native, ptr } from './native.ts';
+import { native, ptr, split } from './native.ts';
 
 export function maxPoolGradImpl(backend: BackendWasm, dy: TensorInfo, x: TensorInfo, y: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const dx = alloc(backend, [B, H, W, C]);
-  native(backend).kernels.max_pool_grad(
-    ptr(backend, dy), ptr(backend, x), ptr(backend, y), ptr(backend, dx),
-    B, H, W, C, OH, OW, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-  );
+  const n = native(backend);
+  const [pdy, px, py, pdx] = [ptr(backend, dy), ptr(backend, x), ptr(backend, y), ptr(backend, dx)];
+  const inBytes = H * W * C * 4;
+  const outBytes = OH * OW * C * 4;
+  // Windows never cross images, so each thread takes a share of the batch.
+  n.parallel(split(B, n.threads).map(([b0, b1]) => ({
+    fn: 'max_pool_grad' as const,
+    args: [
+      pdy + b0 * outBytes, px + b0 * inBytes, py + b0 * outBytes, pdx + b0 * inBytes,
+      b1 - b0, H, W, C, OH, OW, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    ],
+  })));
   return dx;
 }
 

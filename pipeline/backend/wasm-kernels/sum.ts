@@ -6,8 +6,8 @@
  * Other reductions go to the backend's own kernel.
  */
 import { backend_util, Sum, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { alloc, wasmKernel, type BackendWasm } from './heap.ts';
-import { native, ptr } from './native.ts';
+import { alloc, free, wasmKernel, type BackendWasm } from './heap.ts';
+import { native, ptr, split } from './native.ts';
 
 const kernelFunc: KernelFunc = (args) => {
   const { inputs, backend: b0, attrs } = args;
@@ -21,7 +21,16 @@ const kernelFunc: KernelFunc = (args) => {
   const cols = util.sizeFromShape(x.shape.slice(axes.length));
   const outShape = keepDims ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes) : x.shape.slice(axes.length);
   const out = alloc(backend, outShape);
-  native(backend).kernels.column_sum(ptr(backend, x), ptr(backend, out), rows, cols);
+  const n = native(backend);
+  const ranges = split(rows, n.threads);
+  const partials = ranges.slice(1).map(() => alloc(backend, [cols]));
+  const px = ptr(backend, x);
+  n.parallel(ranges.map(([r0, r1], i) => ({
+    fn: 'column_sum' as const,
+    args: [px + r0 * cols * 4, ptr(backend, i === 0 ? out : partials[i - 1]!), r1 - r0, cols],
+  })));
+  for (const p of partials) n.kernels.accumulate(ptr(backend, out), ptr(backend, p), cols);
+  free(backend, ...partials);
   return out;
 };
 

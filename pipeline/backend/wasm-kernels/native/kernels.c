@@ -244,3 +244,55 @@ void flip_filter(const float *w, float *out, int KH, int KW, int CI, int CO) {
     }
   }
 }
+
+/* dst [n] += src [n]: combines per-thread partial results. */
+EXPORT(accumulate)
+void accumulate(float *dst, const float *src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(src + i)));
+  for (; i < n; i++) dst[i] += src[i];
+}
+
+/*
+ * One Adam step for one variable, in tfjs-core's order of operations:
+ *   m' = m·β1 + g·(1−β1),  v' = v·β2 + g²·(1−β2),
+ *   w' = (m'/c1) / (√(v'/c2) + ε) · (−lr) + w,   c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ.
+ * Writes new tensors (w2, m2, v2): the old ones may be shared.
+ */
+EXPORT(adam_update)
+void adam_update(const float *w, const float *g, const float *m, const float *v, float *w2, float *m2, float *v2, int n, float beta1,
+                 float one_minus_beta1, float beta2, float one_minus_beta2, float c1, float c2, float eps, float neg_lr) {
+  const v128_t b1 = wasm_f32x4_splat(beta1), nb1 = wasm_f32x4_splat(one_minus_beta1);
+  const v128_t b2 = wasm_f32x4_splat(beta2), nb2 = wasm_f32x4_splat(one_minus_beta2);
+  const v128_t vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2), ve = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(neg_lr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gi = wasm_v128_load(g + i);
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(gi, nb1));
+    const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), nb2));
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_div(mi, vc1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vc2)), ve));
+    wasm_v128_store(m2 + i, mi);
+    wasm_v128_store(v2 + i, vi);
+    wasm_v128_store(w2 + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * beta1 + gi * one_minus_beta1;
+    const float vi = v[i] * beta2 + (gi * gi) * one_minus_beta2;
+    m2[i] = mi;
+    v2[i] = vi;
+    w2[i] = ((mi / c1) / (__builtin_sqrtf(vi / c2) + eps)) * neg_lr + w[i];
+  }
+}
+
+/* out [rows, cols] = x [rows, cols] + v [cols] (v broadcast over rows): a bias add. */
+EXPORT(add_row_vector)
+void add_row_vector(const float *x, const float *v, float *out, int rows, int cols) {
+  const int c4 = cols & ~3;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *o = out + r * cols;
+    for (int j = 0; j < c4; j += 4) wasm_v128_store(o + j, wasm_f32x4_add(wasm_v128_load(xr + j), wasm_v128_load(v + j)));
+    for (int j = c4; j < cols; j++) o[j] = xr[j] + v[j];
+  }
+}
