@@ -43,7 +43,7 @@ interface AdamInternals {
   incrementIterations(): void;
 }
 
-type Gradients = tf.NamedTensorMap | tf.NamedTensor[];
+type Gradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
 
 let patched = false;
 
