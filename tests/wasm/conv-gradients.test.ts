@@ -1,7 +1,8 @@
 /**
  * The wasm backend's convolution gradients (ours where it had none, and its own) against
  * the cpu backend's, on shapes that cover the project's models: 3×3 same/valid, stride 1
- * and 2, 1×1 projections, the 7×7 stride-2 stem, odd sizes, batch 1 to 64.
+ * and 2, 1×1 projections, the 7×7 stride-2 stem, odd sizes, batch 1 to 64, and the shapes
+ * that take the Winograd path (forward and input gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, it } from 'vitest';
@@ -22,6 +23,11 @@ const CASES: ConvCase[] = [
   { b: 64, h: 12, w: 12, ci: 3, co: 8, k: 3, s: 1, pad: 'valid' },
   { b: 64, h: 11, w: 11, ci: 8, co: 4, k: 3, s: 2, pad: 'same' },
   { b: 3, h: 17, w: 17, ci: 16, co: 24, k: 3, s: 1, pad: 'valid' },
+  // Winograd F(2×2,3×3) shapes (channels multiples of 4, ≥ 8): odd and even outputs, both paddings.
+  { b: 1, h: 9, w: 11, ci: 8, co: 8, k: 3, s: 1, pad: 'same' },
+  { b: 64, h: 9, w: 9, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
+  { b: 2, h: 10, w: 7, ci: 12, co: 16, k: 3, s: 1, pad: 'same' },
+  { b: 2, h: 8, w: 8, ci: 16, co: 8, k: 3, s: 2, pad: 'same' },
 ];
 
 const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;

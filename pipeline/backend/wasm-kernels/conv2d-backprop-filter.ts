@@ -8,16 +8,21 @@
  * block of output pixels at a time and multiplies it in with a register-tiled SIMD kernel:
  * the backend's XNNPACK has no such product (its GEMM cannot read an operand transposed),
  * and expressing the gradient as an XNNPACK convolution (batch and channels swapped,
- * an OH×OW kernel) measured slower than this on TinyCNN.
+ * an OH×OW kernel) measured slower than this on TinyCNN. 3×3 stride-1 filters with
+ * enough channels take the Winograd path instead (./winograd.ts).
  */
 import { backend_util, Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, free, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
+import { winogradApplies, winogradFilterGrad } from './winograd.ts';
 
 export function conv2dBackpropFilterImpl(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const n = native(backend);
+  if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && winogradApplies(CI, CO, n.scratchFloats)) {
+    return winogradFilterGrad(backend, x, dy, info.padInfo.top, info.padInfo.left);
+  }
   const out = alloc(backend, [KH, KW, CI, CO]);
   // One share of the batch per thread, each into its own partial sum, added up after.
   const ranges = split(B, n.threads);

@@ -5,6 +5,7 @@
  * The input gradient of a stride-1 convolution is a stride-1 convolution of dy with the
  * filter rotated 180° and its channel axes swapped, W'[kh,kw,co,ci] = W[KH−1−kh, KW−1−kw, ci, co],
  * padded by KH−1−pt on top (and what makes the output H tall at the bottom).
+ * 3×3 ones run as Winograd convolutions (./winograd.ts), the rest in XNNPACK.
  * For stride s > 1, dy is first spread onto a grid s times finer (zeros between), which
  * turns it into the stride-1 case; a 1×1 kernel (ResNet's projections) instead convolves
  * first and then scatters, which avoids the zeros' wasted work.
@@ -14,6 +15,7 @@
 import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, f32, free, run, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr } from './native.ts';
+import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
 /** W [KH,KW,CI,CO] → W' [KH,KW,CO,CI], rotated 180° spatially. */
 function flipFilter(backend: BackendWasm, filter: TensorInfo): TensorInfo {
@@ -81,6 +83,12 @@ export function conv2dBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
 
   const src = sh > 1 || sw > 1 ? spread(backend, dy, sh, sw) : dy;
   const flipped = flipFilter(backend, filter);
+  if (KH === 3 && KW === 3 && winogradApplies(info.outChannels, CI, native(backend).scratchFloats)) {
+    const dx = winogradConv3x3(backend, src, flipped, H, W, top, left);
+    free(backend, flipped);
+    if (src !== dy) free(backend, src);
+    return dx;
+  }
   const dx = run(backend, 'Conv2D', { x: src, filter: flipped }, {
     strides: [1, 1],
     pad: [[0, 0], [top, bottom], [left, right], [0, 0]],

@@ -6,6 +6,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { wasmKernel } from './heap.ts';
 import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
+import { conv2dConfig } from './conv2d.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { castConfig, identityConfig } from './identity.ts';
@@ -27,6 +28,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   multiplyConfig,
   addConfig,
   adamUpdateConfig,
+  conv2dConfig,
 ];
 
 /**

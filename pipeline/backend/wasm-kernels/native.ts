@@ -27,6 +27,16 @@ export interface NativeKernels {
   column_sum(x: number, out: number, rows: number, cols: number): void;
   mul_row_vector(x: number, v: number, out: number, rows: number, cols: number): void;
   add_row_vector(x: number, v: number, out: number, rows: number, cols: number): void;
+  winograd_filter(g: number, u: number, CI: number, CO: number): void;
+  winograd_filter_grad_tiles(
+    x: number, dy: number, du: number, scratch: number, scratchFloats: number, t0: number, t1: number,
+    H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
+  ): void;
+  winograd_filter_grad_finish(du: number, dw: number, CI: number, CO: number): void;
+  winograd_conv3x3(
+    x: number, u: number, out: number, scratch: number, scratchFloats: number, t0: number, t1: number,
+    H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
+  ): void;
   flip_filter(w: number, out: number, KH: number, KW: number, CI: number, CO: number): void;
   accumulate(dst: number, src: number, n: number): void;
   adam_update(
@@ -36,7 +46,7 @@ export interface NativeKernels {
 }
 
 export type KernelName = keyof NativeKernels;
-const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector'];
+const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish'];
 
 export interface Job {
   fn: KernelName;
@@ -56,8 +66,8 @@ export interface Native {
   parallel(jobs: Job[]): void;
 }
 
-/** 256 KiB: an im2col block that stays in L2 together with its dy rows. */
-const SCRATCH_FLOATS = 64 * 1024;
+/** 512 KiB: an im2col block, or a block of Winograd tiles, that stays in L2 with what it is multiplied by. */
+const SCRATCH_FLOATS = 128 * 1024;
 const STACK_BYTES = 64 * 1024;
 /** Control block of one helper (Int32): [0] jobs posted, [1] jobs done, [2] kernel, [3] argc, [4] failed, [8..] args. */
 const CTRL_INTS = 64;

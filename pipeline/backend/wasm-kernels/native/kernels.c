@@ -296,3 +296,276 @@ void add_row_vector(const float *x, const float *v, float *out, int rows, int co
     for (int j = c4; j < cols; j++) o[j] = xr[j] + v[j];
   }
 }
+
+/* ---- Winograd F(2×2, 3×3): 3×3 stride-1 convolutions with 16 products per 2×2 outputs instead of 36 ---- */
+
+/*
+ * C [m, n] += A [m, k] · B [k, n] for a 6×8 tile (A row stride lda, B and C row stride ldb/ldc):
+ * the Winograd-domain product, tiles × in-channels times in-channels × out-channels.
+ */
+static void tile6x8_nn(const float *restrict a, int lda, const float *restrict b, int ldb, float *restrict c, int ldc, int k) {
+  v128_t c00 = wasm_v128_load(c + 0 * ldc), c01 = wasm_v128_load(c + 0 * ldc + 4);
+  v128_t c10 = wasm_v128_load(c + 1 * ldc), c11 = wasm_v128_load(c + 1 * ldc + 4);
+  v128_t c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
+  v128_t c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+  v128_t c40 = wasm_v128_load(c + 4 * ldc), c41 = wasm_v128_load(c + 4 * ldc + 4);
+  v128_t c50 = wasm_v128_load(c + 5 * ldc), c51 = wasm_v128_load(c + 5 * ldc + 4);
+  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda;
+  for (int p = 0; p < k; p++) {
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t av;
+    av = wasm_v128_load32_splat(a0 + p); c00 = FMA(av, b0, c00); c01 = FMA(av, b1, c01);
+    av = wasm_v128_load32_splat(a1 + p); c10 = FMA(av, b0, c10); c11 = FMA(av, b1, c11);
+    av = wasm_v128_load32_splat(a2 + p); c20 = FMA(av, b0, c20); c21 = FMA(av, b1, c21);
+    av = wasm_v128_load32_splat(a3 + p); c30 = FMA(av, b0, c30); c31 = FMA(av, b1, c31);
+    av = wasm_v128_load32_splat(a4 + p); c40 = FMA(av, b0, c40); c41 = FMA(av, b1, c41);
+    av = wasm_v128_load32_splat(a5 + p); c50 = FMA(av, b0, c50); c51 = FMA(av, b1, c51);
+    b += ldb;
+  }
+  wasm_v128_store(c + 0 * ldc, c00); wasm_v128_store(c + 0 * ldc + 4, c01);
+  wasm_v128_store(c + 1 * ldc, c10); wasm_v128_store(c + 1 * ldc + 4, c11);
+  wasm_v128_store(c + 2 * ldc, c20); wasm_v128_store(c + 2 * ldc + 4, c21);
+  wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
+  wasm_v128_store(c + 4 * ldc, c40); wasm_v128_store(c + 4 * ldc + 4, c41);
+  wasm_v128_store(c + 5 * ldc, c50); wasm_v128_store(c + 5 * ldc + 4, c51);
+}
+
+/* C [m, n] = A [m, k] · B [k, n]; n must be a multiple of 4. */
+static void gemm_nn(const float *a, const float *b, float *c, int m, int n, int k) {
+  __builtin_memset(c, 0, sizeof(float) * m * n);
+  int i = 0;
+  for (; i + 6 <= m; i += 6) {
+    int j = 0;
+    for (; j + 8 <= n; j += 8) tile6x8_nn(a + i * k, k, b + j, n, c + i * n + j, n, k);
+    for (; j < n; j += 4) {
+      for (int r = 0; r < 6; r++) {
+        v128_t acc = wasm_v128_load(c + (i + r) * n + j);
+        for (int p = 0; p < k; p++) acc = FMA(wasm_v128_load32_splat(a + (i + r) * k + p), wasm_v128_load(b + p * n + j), acc);
+        wasm_v128_store(c + (i + r) * n + j, acc);
+      }
+    }
+  }
+  for (; i < m; i++) {
+    for (int j = 0; j < n; j += 4) {
+      v128_t acc = wasm_f32x4_splat(0);
+      for (int p = 0; p < k; p++) acc = FMA(wasm_v128_load32_splat(a + i * k + p), wasm_v128_load(b + p * n + j), acc);
+      wasm_v128_store(c + i * n + j, acc);
+    }
+  }
+}
+
+/*
+ * U [16, CI, CO] = G·g·Gᵀ for each (ci, co) of the 3×3 filter g [3, 3, CI, CO],
+ * G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]. CO must be a multiple of 4.
+ */
+EXPORT(winograd_filter)
+void winograd_filter(const float *g, float *u, int CI, int CO) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  const int plane = CI * CO;
+  for (int ci = 0; ci < CI; ci++) {
+    for (int co = 0; co < CO; co += 4) {
+      v128_t w[3][3], t[4][3];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) w[i][j] = wasm_v128_load(g + ((i * 3 + j) * CI + ci) * CO + co);
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = w[0][j];
+        t[1][j] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(w[0][j], w[1][j]), w[2][j]), half);
+        t[2][j] = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_sub(w[0][j], w[1][j]), w[2][j]), half);
+        t[3][j] = w[2][j];
+      }
+      for (int i = 0; i < 4; i++) {
+        const v128_t r0 = t[i][0];
+        const v128_t r1 = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(t[i][0], t[i][1]), t[i][2]), half);
+        const v128_t r2 = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_sub(t[i][0], t[i][1]), t[i][2]), half);
+        const v128_t r3 = t[i][2];
+        float *o = u + (i * 4) * plane + ci * CO + co;
+        wasm_v128_store(o, r0);
+        wasm_v128_store(o + plane, r1);
+        wasm_v128_store(o + 2 * plane, r2);
+        wasm_v128_store(o + 3 * plane, r3);
+      }
+    }
+  }
+}
+
+/*
+ * out [B, OH, OW, CO] for the 2×2 output tiles [t0, t1) of a 3×3, stride-1 convolution of
+ * x [B, H, W, CI] (zero outside, top/left padding pt/pl) with the transformed filter
+ * u [16, CI, CO] (winograd_filter). CI and CO must be multiples of 4.
+ * Tiles are processed in blocks that fit `scratch`: inputs are transformed (Bᵀ·d·B) into
+ * v [16, tb, CI], multiplied by u into m [16, tb, CO], and transformed back (Aᵀ·m·A).
+ */
+EXPORT(winograd_conv3x3)
+void winograd_conv3x3(const float *x, const float *u, float *out, float *scratch, int scratch_floats, int t0, int t1, int H, int W,
+                      int CI, int OH, int OW, int CO, int pt, int pl) {
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
+  int tb = scratch_floats / (16 * (CI + CO));
+  if (tb > 64) tb = 64;
+  if (tb < 1) tb = 1;
+  float *v = scratch;
+  float *m = scratch + 16 * tb * CI;
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int tile0 = t0; tile0 < t1; tile0 += tb) {
+    const int nt = t1 - tile0 < tb ? t1 - tile0 : tb;
+    /* Input transform. */
+    for (int k = 0; k < nt; k++) {
+      const int t = tile0 + k;
+      const int tw = t % TW, th = (t / TW) % TH, b = t / (TW * TH);
+      const int ih0 = 2 * th - pt, iw0 = 2 * tw - pl;
+      for (int c = 0; c < CI; c += 4) {
+        v128_t d[4][4];
+        for (int i = 0; i < 4; i++) {
+          const int ih = ih0 + i;
+          for (int j = 0; j < 4; j++) {
+            const int iw = iw0 + j;
+            d[i][j] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(x + ((b * H + ih) * W + iw) * CI + c) : zero;
+          }
+        }
+        v128_t e[4][4];
+        for (int j = 0; j < 4; j++) { /* Bᵀ·d: rows d0−d2, d1+d2, d2−d1, d1−d3 */
+          e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+          e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+          e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+          e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+        }
+        for (int i = 0; i < 4; i++) { /* (Bᵀ·d)·B: the same on columns */
+          float *o = v + ((i * 4) * tb + k) * CI + c;
+          const int step = tb * CI;
+          wasm_v128_store(o, wasm_f32x4_sub(e[i][0], e[i][2]));
+          wasm_v128_store(o + step, wasm_f32x4_add(e[i][1], e[i][2]));
+          wasm_v128_store(o + 2 * step, wasm_f32x4_sub(e[i][2], e[i][1]));
+          wasm_v128_store(o + 3 * step, wasm_f32x4_sub(e[i][1], e[i][3]));
+        }
+      }
+    }
+    /* The 16 products. */
+    for (int xi = 0; xi < 16; xi++) gemm_nn(v + xi * tb * CI, u + xi * CI * CO, m + xi * tb * CO, nt, CO, CI);
+    /* Output transform: Aᵀ = [[1,1,1,0],[0,1,−1,−1]]. */
+    for (int k = 0; k < nt; k++) {
+      const int t = tile0 + k;
+      const int tw = t % TW, th = (t / TW) % TH, b = t / (TW * TH);
+      const int oh0 = 2 * th, ow0 = 2 * tw;
+      for (int c = 0; c < CO; c += 4) {
+        v128_t q[4][4];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) q[i][j] = wasm_v128_load(m + ((i * 4 + j) * tb + k) * CO + c);
+        v128_t r[2][4];
+        for (int j = 0; j < 4; j++) {
+          r[0][j] = wasm_f32x4_add(wasm_f32x4_add(q[0][j], q[1][j]), q[2][j]);
+          r[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(q[1][j], q[2][j]), q[3][j]);
+        }
+        for (int i = 0; i < 2; i++) {
+          const int oh = oh0 + i;
+          if (oh >= OH) break;
+          const v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(r[i][0], r[i][1]), r[i][2]);
+          const v128_t y1 = wasm_f32x4_sub(wasm_f32x4_sub(r[i][1], r[i][2]), r[i][3]);
+          float *o = out + ((b * OH + oh) * OW + ow0) * CO + c;
+          wasm_v128_store(o, y0);
+          if (ow0 + 1 < OW) wasm_v128_store(o + CO, y1);
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Filter gradient of a 3×3 stride-1 convolution in the Winograd domain, for output tiles
+ * [t0, t1): du [16, CI, CO] = Σ_tiles (Bᵀ·d·B)[ci] ⊙ (A·dY·Aᵀ)[co], overwritten.
+ * winograd_filter_grad_finish turns the sum of such partials into dW = Gᵀ·du·G.
+ */
+EXPORT(winograd_filter_grad_tiles)
+void winograd_filter_grad_tiles(const float *x, const float *dy, float *du, float *scratch, int scratch_floats, int t0, int t1, int H,
+                                int W, int CI, int OH, int OW, int CO, int pt, int pl) {
+  const int TH = (OH + 1) / 2, TW = (OW + 1) / 2;
+  int tb = scratch_floats / (16 * (CI + CO));
+  if (tb > 64) tb = 64;
+  if (tb < 1) tb = 1;
+  float *v = scratch;
+  float *z = scratch + 16 * tb * CI;
+  const v128_t zero = wasm_f32x4_splat(0);
+  __builtin_memset(du, 0, sizeof(float) * 16 * CI * CO);
+  for (int tile0 = t0; tile0 < t1; tile0 += tb) {
+    const int nt = t1 - tile0 < tb ? t1 - tile0 : tb;
+    for (int k = 0; k < nt; k++) {
+      const int t = tile0 + k;
+      const int tw = t % TW, th = (t / TW) % TH, b = t / (TW * TH);
+      const int ih0 = 2 * th - pt, iw0 = 2 * tw - pl;
+      /* V = Bᵀ·d·B, as in the forward pass. */
+      for (int c = 0; c < CI; c += 4) {
+        v128_t d[4][4];
+        for (int i = 0; i < 4; i++) {
+          const int ih = ih0 + i;
+          for (int j = 0; j < 4; j++) {
+            const int iw = iw0 + j;
+            d[i][j] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(x + ((b * H + ih) * W + iw) * CI + c) : zero;
+          }
+        }
+        v128_t e[4][4];
+        for (int j = 0; j < 4; j++) {
+          e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+          e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+          e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+          e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+        }
+        for (int i = 0; i < 4; i++) {
+          float *o = v + ((i * 4) * tb + k) * CI + c;
+          const int step = tb * CI;
+          wasm_v128_store(o, wasm_f32x4_sub(e[i][0], e[i][2]));
+          wasm_v128_store(o + step, wasm_f32x4_add(e[i][1], e[i][2]));
+          wasm_v128_store(o + 2 * step, wasm_f32x4_sub(e[i][2], e[i][1]));
+          wasm_v128_store(o + 3 * step, wasm_f32x4_sub(e[i][1], e[i][3]));
+        }
+      }
+      /* Z = A·dY·Aᵀ, A = [[1,0],[1,1],[1,−1],[0,−1]]; dY is zero past the output's edge. */
+      const int oh0 = 2 * th, ow0 = 2 * tw;
+      const int has10 = oh0 + 1 < OH, has01 = ow0 + 1 < OW;
+      for (int c = 0; c < CO; c += 4) {
+        const float *g0 = dy + ((b * OH + oh0) * OW + ow0) * CO + c;
+        const v128_t y00 = wasm_v128_load(g0);
+        const v128_t y01 = has01 ? wasm_v128_load(g0 + CO) : zero;
+        const v128_t y10 = has10 ? wasm_v128_load(g0 + OW * CO) : zero;
+        const v128_t y11 = has10 && has01 ? wasm_v128_load(g0 + OW * CO + CO) : zero;
+        /* rows: r0 = y0, r1 = y0 + y1, r2 = y0 − y1, r3 = −y1 (for each column) */
+        v128_t r[4][2];
+        r[0][0] = y00; r[0][1] = y01;
+        r[1][0] = wasm_f32x4_add(y00, y10); r[1][1] = wasm_f32x4_add(y01, y11);
+        r[2][0] = wasm_f32x4_sub(y00, y10); r[2][1] = wasm_f32x4_sub(y01, y11);
+        r[3][0] = wasm_f32x4_neg(y10); r[3][1] = wasm_f32x4_neg(y11);
+        for (int i = 0; i < 4; i++) {
+          float *o = z + ((i * 4) * tb + k) * CO + c;
+          const int step = tb * CO;
+          wasm_v128_store(o, r[i][0]);
+          wasm_v128_store(o + step, wasm_f32x4_add(r[i][0], r[i][1]));
+          wasm_v128_store(o + 2 * step, wasm_f32x4_sub(r[i][0], r[i][1]));
+          wasm_v128_store(o + 3 * step, wasm_f32x4_neg(r[i][1]));
+        }
+      }
+    }
+    for (int xi = 0; xi < 16; xi++) gemm_tn(v + xi * tb * CI, CI, z + xi * tb * CO, CO, du + xi * CI * CO, CI, CO, nt);
+  }
+}
+
+/* dW [3, 3, CI, CO] = Gᵀ·du·G per (ci, co), Gᵀ = [[1,½,½,0],[0,½,−½,0],[0,½,½,1]]. */
+EXPORT(winograd_filter_grad_finish)
+void winograd_filter_grad_finish(const float *du, float *dw, int CI, int CO) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  const int plane = CI * CO;
+  for (int ci = 0; ci < CI; ci++) {
+    for (int co = 0; co < CO; co += 4) {
+      v128_t q[4][4], t[3][4];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) q[i][j] = wasm_v128_load(du + (i * 4 + j) * plane + ci * CO + co);
+      for (int j = 0; j < 4; j++) {
+        t[0][j] = wasm_f32x4_add(q[0][j], wasm_f32x4_mul(wasm_f32x4_add(q[1][j], q[2][j]), half));
+        t[1][j] = wasm_f32x4_mul(wasm_f32x4_sub(q[1][j], q[2][j]), half);
+        t[2][j] = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_add(q[1][j], q[2][j]), half), q[3][j]);
+      }
+      for (int i = 0; i < 3; i++) {
+        float *o = dw + (i * 3) * plane + ci * CO + co;
+        wasm_v128_store(o, wasm_f32x4_add(t[i][0], wasm_f32x4_mul(wasm_f32x4_add(t[i][1], t[i][2]), half)));
+        wasm_v128_store(o + plane, wasm_f32x4_mul(wasm_f32x4_sub(t[i][1], t[i][2]), half));
+        wasm_v128_store(o + 2 * plane, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_add(t[i][1], t[i][2]), half), t[i][3]));
+      }
+    }
+  }
+}
