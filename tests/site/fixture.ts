@@ -4,7 +4,7 @@
  * 127.0.0.1. Nothing here is hand-written results: every number on the page comes
  * from the pipeline run.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,14 +32,34 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra, FORCE_COLOR: '0', NO_COLOR: '1' };
 }
 
-/** Runs a node script of the project with the test's node (the pinned one under `npm test`). */
-export function runNode(script: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+/**
+ * Runs a node script of the project with the test's node (the pinned one under `npm test`),
+ * in its own process group so that a timeout ends the script and every worker it started.
+ */
+export function runNode(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<CommandResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, env: childEnv(env), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, output: `${stdout}\n${stderr}` });
+    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, env: childEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${timeoutMs / 1000} s)`;
+      killGroup(child.pid);
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code: code ?? (signal ? 128 : 1), output });
     });
   });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 const tail = (text: string, lines = 30) => text.trim().split('\n').slice(-lines).join('\n');
