@@ -29,10 +29,28 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
     });
   });
 
-  it('sum over leading axes, other axes, keepDims', async () => {
+  it('sum and mean over leading axes, other axes, keepDims', async () => {
     await compareBackends('sum', () => {
       const x = t([6, 5, 4, 9], 'sx');
-      return [tf.sum(x, [0, 1, 2]), tf.sum(x, [0]), tf.sum(x, [0, 1], true), tf.sum(x, [1, 3]), tf.sum(x), tf.sum(x, -1)];
+      return [
+        tf.sum(x, [0, 1, 2]), tf.sum(x, [0]), tf.sum(x, [0, 1], true), tf.sum(x, [1, 3]), tf.sum(x), tf.sum(x, -1),
+        tf.mean(x, [0, 1, 2]), tf.mean(x, [0], true), tf.mean(x, [2, 3]), tf.mean(x),
+      ];
+    });
+  });
+
+  it('fused 3×3 convolutions (Winograd) with bias and relu, and ones that fall back', async () => {
+    await compareBackends('fused conv', () => {
+      const x = t([3, 9, 10, 8], 'fx');
+      const w = t([3, 3, 8, 12], 'fw');
+      const b = t([12], 'fb');
+      return [
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: b }),
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid' }),
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: 'same', bias: b, activation: 'relu' }),
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'elu' }),
+      ];
     });
   });
 
@@ -43,7 +61,7 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
     });
   });
 
-  it('multiply and add with a row vector either way round, and plain broadcasting', async () => {
+  it('multiply, add and subtract with a row vector either way round, and plain broadcasting', async () => {
     await compareBackends('multiply', () => {
       const x = t([4, 6, 5, 7], 'mx');
       return [
@@ -55,6 +73,9 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.add(x, t([7], 'av')),
         tf.add(t([1, 7], 'aw'), t([3, 7], 'ax')),
         tf.add(x, t([4, 6, 5, 7], 'ay')),
+        tf.sub(x, t([7], 'sv')),
+        tf.sub(t([1, 1, 7], 'sw'), x),
+        tf.sub(x, t([4, 6, 5, 7], 'sy')),
       ];
     });
   });

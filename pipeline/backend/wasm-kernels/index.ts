@@ -6,13 +6,13 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { wasmKernel } from './heap.ts';
 import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
-import { conv2dConfig } from './conv2d.ts';
+import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { castConfig, identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
-import { addConfig, multiplyConfig } from './row-vector.ts';
-import { sumConfig } from './sum.ts';
+import { addConfig, multiplyConfig, subConfig } from './row-vector.ts';
+import { meanConfig, sumConfig } from './sum.ts';
 import { tileConfig } from './tile.ts';
 
 /** Every kernel this module provides for the wasm backend. */
@@ -29,13 +29,16 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   addConfig,
   adamUpdateConfig,
   conv2dConfig,
+  fusedConv2dConfig,
+  subConfig,
+  meanConfig,
 ];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sub', 'Identity', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {

@@ -28,6 +28,9 @@ export interface NativeKernels {
   mul_row_vector(x: number, v: number, out: number, rows: number, cols: number): void;
   add_row_vector(x: number, v: number, out: number, rows: number, cols: number): void;
   winograd_filter(g: number, u: number, CI: number, CO: number): void;
+  bias_relu(x: number, bias: number, rows: number, cols: number, relu: number): void;
+  sub_row_vector(x: number, v: number, out: number, rows: number, cols: number, vFirst: number): void;
+  scale(out: number, n: number, s: number): void;
   winograd_filter_grad_tiles(
     x: number, dy: number, du: number, scratch: number, scratchFloats: number, t0: number, t1: number,
     H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
@@ -46,7 +49,7 @@ export interface NativeKernels {
 }
 
 export type KernelName = keyof NativeKernels;
-const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish'];
+const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale'];
 
 export interface Job {
   fn: KernelName;

@@ -569,3 +569,48 @@ void winograd_filter_grad_finish(const float *du, float *dw, int CI, int CO) {
     }
   }
 }
+
+/* x [rows, cols] += bias [cols] (when bias is not 0), then max(x, 0) when relu: a fused conv's epilogue, in place. */
+EXPORT(bias_relu)
+void bias_relu(float *x, const float *bias, int rows, int cols, int relu) {
+  const int c4 = cols & ~3;
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int r = 0; r < rows; r++) {
+    float *xr = x + r * cols;
+    for (int j = 0; j < c4; j += 4) {
+      v128_t v = wasm_v128_load(xr + j);
+      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (relu) v = wasm_f32x4_max(v, zero);
+      wasm_v128_store(xr + j, v);
+    }
+    for (int j = c4; j < cols; j++) {
+      float v = xr[j];
+      if (bias) v += bias[j];
+      if (relu && !(v > 0)) v = 0;
+      xr[j] = v;
+    }
+  }
+}
+
+/* out [rows, cols] = x − v (v_first = 0) or v − x (v_first = 1), v [cols] broadcast over rows. */
+EXPORT(sub_row_vector)
+void sub_row_vector(const float *x, const float *v, float *out, int rows, int cols, int v_first) {
+  const int c4 = cols & ~3;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *o = out + r * cols;
+    if (v_first) {
+      for (int j = 0; j < c4; j += 4) wasm_v128_store(o + j, wasm_f32x4_sub(wasm_v128_load(v + j), wasm_v128_load(xr + j)));
+      for (int j = c4; j < cols; j++) o[j] = v[j] - xr[j];
+    } else {
+      for (int j = 0; j < c4; j += 4) wasm_v128_store(o + j, wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(v + j)));
+      for (int j = c4; j < cols; j++) o[j] = xr[j] - v[j];
+    }
+  }
+}
+
+/* out [cols] *= s: the mean after a column sum. */
+EXPORT(scale)
+void scale(float *out, int n, float s) {
+  for (int i = 0; i < n; i++) out[i] *= s;
+}
