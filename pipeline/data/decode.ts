@@ -31,9 +31,19 @@ export class UndecodableImage extends Error {
   override name = 'UndecodableImage';
 }
 
-function reason(e: unknown): string {
+/** A JPEG (SOI marker) whose last bytes are not the EOI marker has been cut off. */
+function isCutOffJpeg(bytes: Uint8Array): boolean {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return false;
+  let end = bytes.length;
+  while (end > 2 && bytes[end - 1] === 0) end--; // some writers pad after EOI
+  return !(bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9);
+}
+
+function reason(e: unknown, bytes: Uint8Array): string {
   const msg = String((e as Error)?.message ?? e).split('\n')[0]!.trim();
-  return /premature end|truncat|unexpected end/i.test(msg) ? `truncated image (${msg})` : `cannot decode (${msg})`;
+  // libvips' error text is per-thread state and comes back as "Unknown error" when decodes
+  // run concurrently, so a cut-off JPEG is also recognised from its bytes.
+  return /premature end|truncat|unexpected end/i.test(msg) || isCutOffJpeg(bytes) ? `truncated image (${msg})` : `cannot decode (${msg})`;
 }
 
 export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
@@ -44,7 +54,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
     // failOn 'truncated': the least strict level that still rejects cut-off files.
     ({ data, info } = await sharp(bytes, { failOn: 'truncated', sequentialRead: true }).raw().toBuffer({ resolveWithObject: true }));
   } catch (e) {
-    throw new UndecodableImage(reason(e));
+    throw new UndecodableImage(reason(e, bytes));
   }
   const { width, height, channels } = info;
   const colourChannels = info.hasAlpha ? channels - 1 : channels;
