@@ -28,6 +28,10 @@ const CASES: ConvCase[] = [
   { b: 64, h: 9, w: 9, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
   { b: 2, h: 10, w: 7, ci: 12, co: 16, k: 3, s: 1, pad: 'same' },
   { b: 2, h: 8, w: 8, ci: 16, co: 8, k: 3, s: 2, pad: 'same' },
+  // 1×1 as matrix products (ResNet50's bottlenecks and projections), odd sizes, stride 1 and 2.
+  { b: 3, h: 7, w: 5, ci: 12, co: 20, k: 1, s: 1, pad: 'valid' },
+  { b: 64, h: 5, w: 5, ci: 8, co: 16, k: 1, s: 2, pad: 'valid' },
+  { b: 2, h: 9, w: 8, ci: 16, co: 8, k: 1, s: 2, pad: 'same' },
 ];
 
 const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;

@@ -14,14 +14,27 @@
 import { backend_util, Conv2DBackpropFilter, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, free, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
+import { pointwiseFilterGrad } from './pointwise.ts';
 import { winogradApplies, winogradFilterGrad } from './winograd.ts';
 
 export function conv2dBackpropFilterImpl(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const n = native(backend);
-  if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && winogradApplies(CI, CO, n.scratchFloats)) {
+  if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && winogradApplies(CI, CO, n.scratchFloats, B * Math.ceil(OH / 2) * Math.ceil(OW / 2))) {
     return winogradFilterGrad(backend, x, dy, info.padInfo.top, info.padInfo.left);
+  }
+  const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0;
+  if (KH === 1 && KW === 1 && unpadded && CO % 4 === 0) {
+    // 1×1: xᵀ·dy over the (strided) pixels, read in place when the stride is 1.
+    let src = x;
+    if (sh > 1 || sw > 1) {
+      src = alloc(backend, [B, OH, OW, CI]);
+      n.kernels.gather_strided(ptr(backend, x), ptr(backend, src), B, H, W, CI, OH, OW, sh, sw);
+    }
+    const dw = pointwiseFilterGrad(backend, src, dy);
+    if (src !== x) free(backend, src);
+    return dw;
   }
   const out = alloc(backend, [KH, KW, CI, CO]);
   // One share of the batch per thread, each into its own partial sum, added up after.

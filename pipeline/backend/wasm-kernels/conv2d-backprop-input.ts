@@ -7,14 +7,15 @@
  * padded by KH−1−pt on top (and what makes the output H tall at the bottom).
  * 3×3 ones run as Winograd convolutions (./winograd.ts), the rest in XNNPACK.
  * For stride s > 1, dy is first spread onto a grid s times finer (zeros between), which
- * turns it into the stride-1 case; a 1×1 kernel (ResNet's projections) instead convolves
- * first and then scatters, which avoids the zeros' wasted work.
+ * turns it into the stride-1 case; a 1×1 kernel (half of ResNet50's convs) is a native
+ * matrix product dy·Wᵀ (./pointwise.ts), scattered onto the strided pixels if strided.
  * Dilated filters and paddings that would need negative padding here fall back to the
  * backend's own kernel.
  */
 import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, f32, free, run, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr } from './native.ts';
+import { matmul, pointwiseApplies } from './pointwise.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
 /** W [KH,KW,CI,CO] → W' [KH,KW,CO,CI], rotated 180° spatially. */
@@ -52,11 +53,13 @@ export function conv2dBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
 
-  if (KH === 1 && KW === 1 && pt === 0 && pl === 0 && (sh > 1 || sw > 1)) {
-    // 1×1 with stride: dx is zero except at the strided positions, which get dy·Wᵀ.
-    const flipped = flipFilter(backend, filter);
-    const t = run(backend, 'Conv2D', { x: dy, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  if (KH === 1 && KW === 1 && pt === 0 && pl === 0 && pointwiseApplies(info.outChannels, CI, native(backend).scratchFloats)) {
+    // 1×1: dy·Wᵀ as a matrix product; with a stride, it lands on the strided pixels of dx.
+    const flipped = flipFilter(backend, filter); // [1, 1, CO, CI]: Wᵀ
+    const t = alloc(backend, [B, OH, OW, CI]);
+    matmul(backend, ptr(backend, dy), ptr(backend, flipped), ptr(backend, t), B * OH * OW, CI, info.outChannels);
     free(backend, flipped);
+    if (sh === 1 && sw === 1 && OH === H && OW === W) return t;
     const dx = alloc(backend, [B, H, W, CI]);
     const src = f32(backend, t);
     const dst = f32(backend, dx);
@@ -83,7 +86,7 @@ export function conv2dBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
 
   const src = sh > 1 || sw > 1 ? spread(backend, dy, sh, sw) : dy;
   const flipped = flipFilter(backend, filter);
-  if (KH === 3 && KW === 3 && winogradApplies(info.outChannels, CI, native(backend).scratchFloats)) {
+  if (KH === 3 && KW === 3 && winogradApplies(info.outChannels, CI, native(backend).scratchFloats, B * Math.ceil(H / 2) * Math.ceil(W / 2))) {
     const dx = winogradConv3x3(backend, src, flipped, H, W, top, left);
     free(backend, flipped);
     if (src !== dy) free(backend, src);

@@ -1,14 +1,15 @@
 /**
  * Conv2D and FusedConv2D for the wasm backend: 3×3 stride-1 convolutions go through
- * Winograd (./winograd.ts), with a fused conv's bias and ReLU applied in one pass over the
- * output; everything else (and other fused activations) through the backend's XNNPACK
- * kernels. Training runs Conv2D for convs with an activation (tfjs-core unfuses them to
+ * Winograd (./winograd.ts), unpadded 1×1 ones through a native matrix product
+ * (./pointwise.ts), with a fused conv's bias and ReLU applied in one pass over the output;
+ * everything else (and other fused activations) through the backend's XNNPACK kernels. Training runs Conv2D for convs with an activation (tfjs-core unfuses them to
  * differentiate) and FusedConv2D for those with only a bias (ResNet50's); inference runs
  * FusedConv2D.
  */
 import { backend_util, Conv2D, FusedConv2D, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
+import { pointwiseApplies, pointwiseConv } from './pointwise.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
 interface ConvAttrs {
@@ -20,21 +21,36 @@ interface ConvAttrs {
   activation?: string;
 }
 
-/** The Winograd convolution, or null when the conv is not 3×3 stride 1 with suitable channels. */
-function tryWinograd(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: ConvAttrs): TensorInfo | null {
+/**
+ * The convolution by Winograd (3×3, stride 1) or as a matrix product (1×1, no padding), or
+ * null when neither applies.
+ */
+function tryNative(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: ConvAttrs): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || a.dataFormat === 'NCHW') return null;
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  const simple = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
-    info.dilationHeight === 1 && info.dilationWidth === 1;
-  if (!simple || !winogradApplies(info.inChannels, info.outChannels, native(backend).scratchFloats)) return null;
-  return winogradConv3x3(backend, x, filter, info.outHeight, info.outWidth, info.padInfo.top, info.padInfo.left);
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, inChannels: CI, outChannels: CO } = info;
+  const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && undilated && winogradApplies(CI, CO, native(backend).scratchFloats, tiles(info))) {
+    return winogradConv3x3(backend, x, filter, info.outHeight, info.outWidth, info.padInfo.top, info.padInfo.left);
+  }
+  const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0 && info.padInfo.bottom === 0 && info.padInfo.right === 0;
+  if (KH === 1 && KW === 1 && unpadded && pointwiseApplies(CI, CO, native(backend).scratchFloats) &&
+    info.outHeight === Math.floor((info.inHeight - 1) / sh) + 1 && info.outWidth === Math.floor((info.inWidth - 1) / sw) + 1) {
+    return pointwiseConv(backend, x, filter, sh, sw);
+  }
+  return null;
+}
+
+/** Winograd tiles (2×2 outputs) of a conv. */
+function tiles(info: backend_util.Conv2DInfo): number {
+  return info.batchSize * Math.ceil(info.outHeight / 2) * Math.ceil(info.outWidth / 2);
 }
 
 const conv2d: KernelFunc = (args) => {
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  return tryWinograd(args.backend as BackendWasm, x, filter, args.attrs as unknown as ConvAttrs) ?? wasmKernel(Conv2D)(args);
+  return tryNative(args.backend as BackendWasm, x, filter, args.attrs as unknown as ConvAttrs) ?? wasmKernel(Conv2D)(args);
 };
 
 const fusedConv2d: KernelFunc = (args) => {
@@ -45,7 +61,7 @@ const fusedConv2d: KernelFunc = (args) => {
   const co = filter.shape[3]!;
   const biasOk = bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === co);
   if ((activation === 'linear' || activation === 'relu') && preluActivationWeights == null && biasOk) {
-    const out = tryWinograd(backend, x, filter, attrs);
+    const out = tryNative(backend, x, filter, attrs);
     if (out) {
       if (bias != null || activation === 'relu') {
         const n = native(backend);

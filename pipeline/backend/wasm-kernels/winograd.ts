@@ -13,10 +13,12 @@ import { alloc, free, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
 
 /** Whether a 3×3 conv from CI to CO channels takes the Winograd path. */
-export function winogradApplies(CI: number, CO: number, scratchFloats: number): boolean {
+export function winogradApplies(CI: number, CO: number, scratchFloats: number, tiles: number): boolean {
   // Channels in whole SIMD vectors; enough of them for the products to dominate the
-  // transforms; and at least 8 tiles per scratch block.
-  return CI % 4 === 0 && CO % 4 === 0 && CI >= 8 && CO >= 8 && scratchFloats / (16 * (CI + CO)) >= 8;
+  // transforms; at least 8 tiles per scratch block; and enough tiles in all that the
+  // transformed filter (16/9 the size of the filter) is not what the time goes to
+  // reading (ResNet50's last stage: 2×2 images, 512 channels).
+  return CI % 4 === 0 && CO % 4 === 0 && CI >= 8 && CO >= 8 && scratchFloats / (16 * (CI + CO)) >= 8 && tiles >= 8 * Math.max(CI, CO) / 16;
 }
 
 /**
