@@ -116,8 +116,13 @@ export function shape(dims: readonly number[]): string {
   return dims.map(int).join(' × ');
 }
 
-/** Text as a sentence: trimmed, capitalised, ending in a full stop unless it already ends in punctuation. */
+/** Text as a sentence: trimmed, ending in a full stop unless it already ends in punctuation. */
 export function sentence(text: string): string {
-  const t = text.trim().replace(/^\p{Ll}/u, (c) => c.toUpperCase());
+  const t = text.trim();
   return /[.!?:]$/.test(t) ? t : `${t}.`;
+}
+
+/** First letter upper-case: "every model…" → "Every model…". */
+export function capitalize(text: string): string {
+  return text.replace(/^\p{Ll}/u, (c) => c.toUpperCase());
 }
