@@ -23,6 +23,11 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.matMul(at, b, true, false),
         tf.matMul(a, bt, false, true),
         tf.matMul(at, bt, true, true),
+        // Native paths: widths in whole SIMD vectors, long and short inner dimensions.
+        tf.matMul(t([37, 52], 'na'), t([52, 20], 'nb')),
+        tf.matMul(t([64, 37], 'ta'), t([64, 20], 'tb'), true, false),
+        tf.matMul(t([37, 52], 'ra'), t([21, 52], 'rb'), false, true),
+        tf.matMul(t([5, 1300], 'ka'), t([1300, 8], 'kb')),
         tf.matMul(t([3, 5, 7], 'ba'), t([3, 7, 4], 'bb'), false, false),
         tf.matMul(t([3, 7, 5], 'bc'), t([3, 4, 7], 'bd'), true, true),
       ];

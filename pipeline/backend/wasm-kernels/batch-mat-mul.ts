@@ -1,22 +1,16 @@
 /**
- * BatchMatMul for the wasm backend: transposed operands are transposed explicitly first,
- * so the product takes XNNPACK's GEMM. tfjs-backend-wasm 4.22 uses XNNPACK only for an
- * untransposed single matrix product and a scalar triple loop for everything else, and a
- * dense layer's backward pass multiplies by transposes (dW = xᵀ·dy, dx = dy·Wᵀ): for
- * TinyCNN's 12544×64 dense layer that loop was a tenth of a training step.
+ * BatchMatMul for the wasm backend: single float32 matrix products run in
+ * ./native/kernels.c, whichever operand is transposed, rows split over the threads:
+ * A·B as a packed register-tiled product, Aᵀ·B (a dense layer's weight gradient xᵀ·dy)
+ * reading A's columns in place, A·Bᵀ (its input gradient dy·Wᵀ) as row dot products.
+ * tfjs-backend-wasm 4.22 multiplies transposed operands with a scalar triple loop, and
+ * even its XNNPACK path (untransposed only) repacks the weights at every call: TinyCNN's
+ * 12544×64 dense layer took a tenth of a training step. Batched products, odd widths and
+ * other dtypes use the backend's kernel.
  */
 import { BatchMatMul, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { free, run, view, wasmKernel, type BackendWasm } from './heap.ts';
-
-/** [.., r, c] → [c, r] as a fresh matrix (caller frees). */
-function transposed2d(backend: BackendWasm, t: TensorInfo): TensorInfo {
-  const r = t.shape[t.shape.length - 2]!;
-  const c = t.shape[t.shape.length - 1]!;
-  const m = view(backend, t, [r, c]);
-  const out = run(backend, 'Transpose', { x: m }, { perm: [1, 0] });
-  free(backend, m);
-  return out;
-}
+import { alloc, wasmKernel, type BackendWasm } from './heap.ts';
+import { native, ptr, split } from './native.ts';
 
 const kernelFunc: KernelFunc = (args) => {
   const { inputs, backend: b0, attrs } = args;
@@ -24,22 +18,29 @@ const kernelFunc: KernelFunc = (args) => {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
   const single = (t: TensorInfo) => t.shape.length >= 2 && util.sizeFromShape(t.shape.slice(0, -2)) === 1;
-  if (!(transposeA || transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32' || !single(a) || !single(b)) {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !single(a) || !single(b) || (transposeA && transposeB)) {
     return wasmKernel(BatchMatMul)(args);
   }
-  const a2 = transposeA ? transposed2d(backend, a) : view(backend, a, a.shape.slice(-2));
-  const b2 = transposeB ? transposed2d(backend, b) : view(backend, b, b.shape.slice(-2));
-  if (a2.shape[1] !== b2.shape[0]) {
-    free(backend, a2, b2);
-    throw new Error(`BatchMatMul (wasm): inner dimensions differ, ${a.shape} × ${b.shape} (transposeA=${transposeA}, transposeB=${transposeB})`);
-  }
-  const a3 = view(backend, a2, [1, ...a2.shape]);
-  const b3 = view(backend, b2, [1, ...b2.shape]);
-  const out = run(backend, BatchMatMul, { a: a3, b: b3 }, { transposeA: false, transposeB: false });
-  free(backend, a3, b3, a2, b2);
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const [M, K] = transposeA ? [ac, ar] : [ar, ac];
+  const [K2, N] = transposeB ? [bc, br] : [br, bc];
+  if (K !== K2) throw new Error(`BatchMatMul (wasm): inner dimensions differ, ${a.shape} × ${b.shape} (transposeA=${transposeA}, transposeB=${transposeB})`);
+  // The kernels work in whole SIMD vectors along N (A·B, Aᵀ·B) or K (A·Bᵀ).
+  if ((!transposeB && N % 4 !== 0) || (transposeB && K % 4 !== 0)) return wasmKernel(BatchMatMul)(args);
   const rank = Math.max(a.shape.length, b.shape.length);
-  const outShape = [...new Array(rank - 2).fill(1), a2.shape[0]!, b2.shape[1]!];
-  return { dataId: out.dataId, shape: outShape, dtype: 'float32' };
+  const out = alloc(backend, [...new Array(rank - 2).fill(1), M, N]);
+  const n = native(backend);
+  const [pa, pb, pc] = [ptr(backend, a), ptr(backend, b), ptr(backend, out)];
+  const rows = split(M, n.threads);
+  if (transposeA) {
+    n.parallel(rows.map(([m0, m1]) => ({ fn: 'gemm_at_b' as const, args: [pa + m0 * 4, M, pb, N, pc + m0 * N * 4, m1 - m0, N, K] })));
+  } else if (transposeB) {
+    n.parallel(rows.map(([m0, m1]) => ({ fn: 'gemm_abt' as const, args: [pa + m0 * K * 4, K, pb, K, pc + m0 * N * 4, N, m1 - m0, N, K] })));
+  } else {
+    n.parallel(rows.map(([m0, m1], i) => ({ fn: 'gemm' as const, args: [pa + m0 * K * 4, K, pb, N, pc + m0 * N * 4, N, m1 - m0, N, K, n.scratch[i]!] })));
+  }
+  return out;
 };
 
 export const batchMatMulConfig: KernelConfig = { kernelName: BatchMatMul, backendName: 'wasm', kernelFunc };

@@ -53,7 +53,7 @@ export function conv2dBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
 
-  if (KH === 1 && KW === 1 && pt === 0 && pl === 0 && pointwiseApplies(info.outChannels, CI, native(backend).scratchFloats)) {
+  if (KH === 1 && KW === 1 && pt === 0 && pl === 0 && pointwiseApplies(info.outChannels, CI)) {
     // 1×1: dy·Wᵀ as a matrix product; with a stride, it lands on the strided pixels of dx.
     const flipped = flipFilter(backend, filter); // [1, 1, CO, CI]: Wᵀ
     const t = alloc(backend, [B, OH, OW, CI]);

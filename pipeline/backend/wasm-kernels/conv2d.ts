@@ -36,7 +36,7 @@ function tryNative(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: C
     return winogradConv3x3(backend, x, filter, info.outHeight, info.outWidth, info.padInfo.top, info.padInfo.left);
   }
   const unpadded = info.padInfo.top === 0 && info.padInfo.left === 0 && info.padInfo.bottom === 0 && info.padInfo.right === 0;
-  if (KH === 1 && KW === 1 && unpadded && pointwiseApplies(CI, CO, native(backend).scratchFloats) &&
+  if (KH === 1 && KW === 1 && unpadded && pointwiseApplies(CI, CO) &&
     info.outHeight === Math.floor((info.inHeight - 1) / sh) + 1 && info.outWidth === Math.floor((info.inWidth - 1) / sw) + 1) {
     return pointwiseConv(backend, x, filter, sh, sw);
   }

@@ -9,9 +9,8 @@ import { alloc, free, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
 
 /** Whether a 1×1 conv from CI to CO channels takes this path. */
-export function pointwiseApplies(CI: number, CO: number, scratchFloats: number): boolean {
-  // B is packed in panels of 48 columns × CI rows into a thread's scratch.
-  return CO % 4 === 0 && CI >= 4 && CI * 48 <= scratchFloats;
+export function pointwiseApplies(CI: number, CO: number): boolean {
+  return CO % 4 === 0 && CI >= 4;
 }
 
 /** c [m, n] = a [m, k] · b [k, n], rows split over the threads. */

@@ -617,19 +617,55 @@ void scale(float *out, int n, float s) {
 EXPORT(gemm)
 void gemm(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int n, int k, float *pack) {
   for (int i = 0; i < m; i++) __builtin_memset(c + i * ldc, 0, sizeof(float) * n);
-  for (int j0 = 0; j0 < n; j0 += 48) {
-    const int j1 = j0 + 48 < n ? j0 + 48 : n;
-    const int w = j1 - j0;
-    for (int p = 0; p < k; p++) __builtin_memcpy(pack + p * w, b + p * ldb + j0, sizeof(float) * w);
-    for (int i = 0; i < m; i += 3) {
-      const int mr = m - i < 3 ? m - i : 3;
-      int j = 0;
-      if (mr == 3) {
-        for (; j + 12 <= w; j += 12) tile3x12_nn(a + i * lda, lda, pack + j, w, c + i * ldc + j0 + j, ldc, k);
-        for (; j < w; j += 4) tile3x4_nn(a + i * lda, lda, pack + j, w, c + i * ldc + j0 + j, ldc, k);
+  /* Blocks of 512 rows of B (k) so a packed 512×48 panel fits the scratch and L2. */
+  for (int k0 = 0; k0 < k; k0 += 512) {
+    const int kb = k - k0 < 512 ? k - k0 : 512;
+    for (int j0 = 0; j0 < n; j0 += 48) {
+      const int j1 = j0 + 48 < n ? j0 + 48 : n;
+      const int w = j1 - j0;
+      for (int p = 0; p < kb; p++) __builtin_memcpy(pack + p * w, b + (k0 + p) * ldb + j0, sizeof(float) * w);
+      for (int i = 0; i < m; i += 3) {
+        const int mr = m - i < 3 ? m - i : 3;
+        const float *ai = a + i * lda + k0;
+        int j = 0;
+        if (mr == 3) {
+          for (; j + 12 <= w; j += 12) tile3x12_nn(ai, lda, pack + j, w, c + i * ldc + j0 + j, ldc, kb);
+          for (; j < w; j += 4) tile3x4_nn(ai, lda, pack + j, w, c + i * ldc + j0 + j, ldc, kb);
+        }
+        for (; j < w; j += 4)
+          for (int r = 0; r < mr; r++) row_x4_nn(ai + r * lda, pack + j, w, c + (i + r) * ldc + j0 + j, kb);
       }
-      for (; j < w; j += 4)
-        for (int r = 0; r < mr; r++) row_x4_nn(a + (i + r) * lda, pack + j, w, c + (i + r) * ldc + j0 + j, k);
+    }
+  }
+}
+
+/*
+ * C [m, n] = A [m, k] · Bᵀ for B [n, k] (row strides lda, ldb, ldc): a dense layer's input
+ * gradient dy·Wᵀ, as dot products along the rows of A and B (both contiguous). k % 4 == 0.
+ */
+EXPORT(gemm_abt)
+void gemm_abt(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int n, int k) {
+  for (int i = 0; i < m; i += 3) {
+    const int mr = m - i < 3 ? m - i : 3;
+    for (int j = 0; j < n; j += 4) {
+      const int nr = n - j < 4 ? n - j : 4;
+      v128_t acc[3][4];
+      for (int r = 0; r < 3; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = wasm_f32x4_splat(0);
+      for (int p = 0; p < k; p += 4) {
+        v128_t bv[4], av[3];
+        for (int q = 0; q < 4; q++) bv[q] = wasm_v128_load(b + (j + (q < nr ? q : 0)) * ldb + p);
+        for (int r = 0; r < 3; r++) av[r] = wasm_v128_load(a + (i + (r < mr ? r : 0)) * lda + p);
+        for (int r = 0; r < 3; r++)
+          for (int q = 0; q < 4; q++) acc[r][q] = FMA(av[r], bv[q], acc[r][q]);
+      }
+      for (int r = 0; r < mr; r++) {
+        for (int q = 0; q < nr; q++) {
+          const v128_t v = acc[r][q];
+          c[(i + r) * ldc + j + q] = (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+                                     (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+        }
+      }
     }
   }
 }
