@@ -44,7 +44,7 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
     });
   });
 
-  it('fused 3×3 convolutions (Winograd) with bias and relu, and ones that fall back', async () => {
+  it('fused and plain convolutions on each native path (Winograd, first layers) and ones that fall back', async () => {
     await compareBackends('fused conv', () => {
       const x = t([3, 9, 10, 8], 'fx');
       const w = t([3, 3, 8, 12], 'fw');
@@ -55,6 +55,10 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid' }),
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: 'same', bias: b, activation: 'relu' }),
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'elu' }),
+        // First layers (one input channel): im2col blocks.
+        tf.fused.conv2d({ x: t([2, 11, 9, 1], 'f1') as tf.Tensor4D, filter: t([3, 3, 1, 8], 'f1w') as tf.Tensor4D, strides: 1, pad: 'valid', bias: t([8], 'f1b'), activation: 'relu' }),
+        tf.fused.conv2d({ x: t([2, 15, 15, 1], 'f7') as tf.Tensor4D, filter: t([7, 7, 1, 12], 'f7w') as tf.Tensor4D, strides: 2, pad: 'same', bias: t([12], 'f7b') }),
+        tf.conv2d(t([3, 10, 10, 3], 'f3') as tf.Tensor4D, t([3, 3, 3, 4], 'f3w') as tf.Tensor4D, 1, 'same'),
       ];
     });
   });

@@ -1,13 +1,14 @@
 /**
  * Conv2D and FusedConv2D for the wasm backend: 3×3 stride-1 convolutions go through
  * Winograd (./winograd.ts), unpadded 1×1 ones through a native matrix product
- * (./pointwise.ts), with a fused conv's bias and ReLU applied in one pass over the output;
+ * (./pointwise.ts), those with few input channels (first layers) as im2col blocks times the
+ * filter, with a fused conv's bias and ReLU applied in one pass over the output;
  * everything else (and other fused activations) through the backend's XNNPACK kernels. Training runs Conv2D for convs with an activation (tfjs-core unfuses them to
  * differentiate) and FusedConv2D for those with only a bias (ResNet50's); inference runs
  * FusedConv2D.
  */
 import { backend_util, Conv2D, FusedConv2D, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmKernel, type BackendWasm } from './heap.ts';
+import { alloc, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
 import { pointwiseApplies, pointwiseConv } from './pointwise.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
@@ -39,6 +40,18 @@ function tryNative(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: C
   if (KH === 1 && KW === 1 && unpadded && pointwiseApplies(CI, CO) &&
     info.outHeight === Math.floor((info.inHeight - 1) / sh) + 1 && info.outWidth === Math.floor((info.inWidth - 1) / sw) + 1) {
     return pointwiseConv(backend, x, filter, sh, sw);
+  }
+  if (CI < 8 && CO % 4 === 0 && undilated) {
+    // Few input channels (a first layer): im2col blocks times the filter.
+    const n = native(backend);
+    const out = alloc(backend, [info.batchSize, info.outHeight, info.outWidth, CO]);
+    const [px, pw, po] = [ptr(backend, x), ptr(backend, filter), ptr(backend, out)];
+    n.parallel(split(info.batchSize * info.outHeight * info.outWidth, n.threads).map(([p0, p1], i) => ({
+      fn: 'conv2d_im2col' as const,
+      args: [px, pw, po, n.scratch[i]!, n.scratchFloats, p0, p1, info.inHeight, info.inWidth, CI, info.outHeight, info.outWidth, CO,
+        KH, KW, sh, sw, info.padInfo.top, info.padInfo.left],
+    })));
+    return out;
   }
   return null;
 }

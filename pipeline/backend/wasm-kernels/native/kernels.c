@@ -86,6 +86,21 @@ static void gemm_tn(const float *a, int lda, const float *b, int ldb, float *c, 
   }
 }
 
+/* dst[0..n) = src[0..n): a loop for the short runs of im2col (memory.copy costs more than a few floats). */
+static inline void copy_floats(float *restrict dst, const float *restrict src, int n) {
+  if (n >= 32) {
+    __builtin_memcpy(dst, src, sizeof(float) * n);
+    return;
+  }
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+
+static inline void zero_floats(float *dst, int n) {
+  for (int i = 0; i < n; i++) dst[i] = 0;
+}
+
 /*
  * Rows [p0, p0 + np) of im2col(x): row p = output pixel (b, oh, ow), columns (kh, kw, ci),
  * zeros where the window leaves the (padded) input.
@@ -103,19 +118,19 @@ static void im2col_rows(const float *x, float *col, int p0, int np, int H, int W
       const int ih = oh * sh + kh - pt;
       float *dst = row + kh * KW * CI;
       if (ih < 0 || ih >= H) {
-        __builtin_memset(dst, 0, sizeof(float) * KW * CI);
+        zero_floats(dst, KW * CI);
         continue;
       }
       const float *src = x + ((b * H + ih) * W) * CI;
       if (iw0 >= 0 && iw0 + KW <= W) {
         /* With stride 1 along the window, its KW pixels are adjacent: one copy. */
-        __builtin_memcpy(dst, src + iw0 * CI, sizeof(float) * KW * CI);
+        copy_floats(dst, src + iw0 * CI, KW * CI);
         continue;
       }
       for (int kw = 0; kw < KW; kw++) {
         const int iw = iw0 + kw;
-        if (iw < 0 || iw >= W) __builtin_memset(dst + kw * CI, 0, sizeof(float) * CI);
-        else __builtin_memcpy(dst + kw * CI, src + iw * CI, sizeof(float) * CI);
+        if (iw < 0 || iw >= W) zero_floats(dst + kw * CI, CI);
+        else copy_floats(dst + kw * CI, src + iw * CI, CI);
       }
     }
   }
@@ -132,6 +147,8 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, float *scrat
   const int K = KH * KW * CI;
   const int P = B * OH * OW;
   int block = scratch_floats / K;
+  /* At most 1024 rows, so a block of im2col and its rows of dy stay in L2 across tiles. */
+  if (block > 1024) block = 1024;
   if (block < 1) block = 1;
   __builtin_memset(dw, 0, sizeof(float) * K * CO);
   for (int p0 = 0; p0 < P; p0 += block) {
@@ -688,4 +705,36 @@ void gather_strided(const float *x, float *out, int B, int H, int W, int C, int 
     for (int oh = 0; oh < OH; oh++)
       for (int ow = 0; ow < OW; ow++)
         __builtin_memcpy(out + ((b * OH + oh) * OW + ow) * C, x + ((b * H + oh * sh) * W + ow * sw) * C, sizeof(float) * C);
+}
+
+/*
+ * out [P, CO] for output pixels [p0, p1) of a convolution with few input channels (a
+ * network's first layer: 1 channel): im2col of a block of pixels, times the filter
+ * [KH·KW·CI, CO] with the 3×12 tiles. XNNPACK runs these at ~2 GMAC/s (its kernels want
+ * many input channels). CO must be a multiple of 4.
+ */
+EXPORT(conv2d_im2col)
+void conv2d_im2col(const float *x, const float *w, float *out, float *scratch, int scratch_floats, int p0, int p1, int H, int W, int CI,
+                   int OH, int OW, int CO, int KH, int KW, int sh, int sw, int pt, int pl) {
+  const int K = KH * KW * CI;
+  int block = scratch_floats / K;
+  if (block > 256) block = 256;
+  block -= block % 3;
+  if (block < 3) block = 3;
+  for (int q0 = p0; q0 < p1; q0 += block) {
+    const int np = p1 - q0 < block ? p1 - q0 : block;
+    im2col_rows(x, scratch, q0, np, H, W, CI, OH, OW, KH, KW, sh, sw, pt, pl);
+    float *c = out + q0 * CO;
+    __builtin_memset(c, 0, sizeof(float) * np * CO);
+    for (int i = 0; i < np; i += 3) {
+      const int mr = np - i < 3 ? np - i : 3;
+      int j = 0;
+      if (mr == 3) {
+        for (; j + 12 <= CO; j += 12) tile3x12_nn(scratch + i * K, K, w + j, CO, c + i * CO + j, CO, K);
+        for (; j < CO; j += 4) tile3x4_nn(scratch + i * K, K, w + j, CO, c + i * CO + j, CO, K);
+      }
+      for (; j < CO; j += 4)
+        for (int r = 0; r < mr; r++) row_x4_nn(scratch + (i + r) * K, w + j, CO, c + (i + r) * CO + j, K);
+    }
+  }
 }
