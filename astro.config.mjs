@@ -9,6 +9,7 @@
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { resultsBundle } from './src/lib/bundle-integration.ts';
+import { charts } from './src/charts/integration.ts';
 
 /**
  * "/x", "x/", "/x/" → "/x/"; empty → "/".
@@ -25,7 +26,7 @@ export default defineConfig({
   trailingSlash: 'ignore',
   // Lets parallel builds (tests, a developer's preview) keep their own content cache.
   cacheDir: process.env.ASTRO_CACHE_DIR || './node_modules/.astro',
-  integrations: [resultsBundle(), mdx()],
+  integrations: [resultsBundle(), mdx(), charts()],
   build: { format: 'directory' },
   devToolbar: { enabled: false },
 });

@@ -115,11 +115,14 @@ async function main(argv: string[]): Promise<void> {
   reporter.log(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  const err = e as Error;
-  // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
-  // else is a bug, so its stack is shown too.
-  const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError'].includes(err?.name);
-  if (expected) fail(err.message);
-  fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
-});
+main(process.argv.slice(2))
+  // Exit explicitly: the wasm backend's helper threads would otherwise keep the process alive.
+  .then(() => process.exit(0))
+  .catch((e: unknown) => {
+    const err = e as Error;
+    // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
+    // else is a bug, whose stack DEBUG=1 shows.
+    const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError'].includes(err?.name);
+    if (expected) fail(err.message);
+    fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
+  });

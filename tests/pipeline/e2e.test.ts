@@ -16,7 +16,15 @@ const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 
 function pipeline(args: string[]) {
-  const r = spawnSync(tsx, [join(root, 'pipeline/cli.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, MEDICAL_MNIST_DATA: '' } });
+    // A time-out so that a hung run fails this test instead of blocking the suite.
+  const r = spawnSync(tsx, [join(root, 'pipeline/cli.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, MEDICAL_MNIST_DATA: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 600_000,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
