@@ -81,7 +81,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
         .raw()
         .toBuffer();
     } catch (e) {
-      throw new UndecodableImage(`cannot resize ${width}×${height} to ${IMAGE_SIZE}×${IMAGE_SIZE} (${reason(e)})`);
+      throw new UndecodableImage(`cannot resize ${width}×${height} to ${IMAGE_SIZE}×${IMAGE_SIZE} (${String((e as Error)?.message ?? e).split("\n")[0]})`);
     }
     if (grey.length !== PIXELS) throw new UndecodableImage(`resizing ${width}×${height} gave ${grey.length} bytes, expected ${PIXELS}`);
   }
