@@ -43,7 +43,7 @@ import { writeBundle, modelJsonPath, activationsPath } from './export/bundle.ts'
 import { removeCheckpoint } from './train/checkpoint.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
-export const TRAINER_VERSION = 1;
+export const TRAINER_VERSION = 2;
 
 export interface RunOptions {
   projectRoot: string;
@@ -147,14 +147,17 @@ export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOpt
     initialWeights = { kind: 'imagenet', source: info.source };
     reporter.log(`${spec.name}: ImageNet weights loaded into ${info.layersCopied} layers from ${info.source}`);
   }
-  const train = subset(split.train, data.labels, budget.trainLimit, opts.seed);
+  // A reduced budget sees a different stratified subset each epoch, so that across epochs
+  // the model still meets most of the training split.
+  const trainForEpoch = (epoch: number) => subset(split.train, data.labels, budget.trainLimit, opts.seed * 1000 + epoch);
+  const trainPerEpoch = trainForEpoch(1).length;
   const validation = subset(split.validation, data.labels, budget.validationLimit, opts.seed + 1);
   const ckpt = checkpointFile(opts.cacheDir, id, hash);
   const outcome = await trainModel(model, {
     label: spec.name,
     budget,
     data,
-    train,
+    trainForEpoch,
     validation,
     seed: opts.seed,
     inputsHash: hash,
@@ -190,7 +193,7 @@ export async function trainAndEvaluate(id: ModelId, prep: Prepared, opts: RunOpt
       budget,
       backend,
       epochsCompleted: outcome.epochsCompleted,
-      trainImages: train.length,
+      trainImages: trainPerEpoch,
       validationImages: validation.length,
       seconds: outcome.seconds,
       stoppedEarly: outcome.stoppedEarly,

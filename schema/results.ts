@@ -37,7 +37,7 @@ export const Budget = z.object({
   epochs: int.positive(),
   batchSize: int.positive(),
   learningRate: z.number().positive(),
-  /** At most this many training images per epoch (a seeded, stratified subset); null = the whole train split. */
+  /** At most this many training images per epoch (a seeded, stratified subset, drawn anew each epoch); null = the whole train split. */
   trainLimit: int.positive().nullable(),
   /** At most this many validation images evaluated per epoch; null = the whole validation split. */
   validationLimit: int.positive().nullable(),
@@ -195,6 +195,7 @@ export const ModelResult = z.object({
     budget: Budget,
     backend: BackendName,
     epochsCompleted: count,
+    /** Training images per epoch (with budget.trainLimit, a different stratified subset each epoch). */
     trainImages: count,
     validationImages: count,
     seconds: z.number().nonnegative(),

@@ -18,7 +18,8 @@ export interface TrainOptions {
   label: string;
   budget: Budget;
   data: ImageSet;
-  train: Int32Array;
+  /** The training images of each epoch (a reduced budget draws a different subset per epoch). */
+  trainForEpoch: (epoch: number) => Int32Array;
   validation: Int32Array;
   seed: number;
   inputsHash: string;
@@ -62,9 +63,9 @@ export async function trainModel(model: LayersModel, opts: TrainOptions): Promis
   if (budget.timeLimitSeconds !== null && startEpoch > 0 && seconds >= budget.timeLimitSeconds)
     stoppedEarly = `time limit of ${budget.timeLimitSeconds} s reached after epoch ${startEpoch}`;
 
-  const batches = Math.ceil(opts.train.length / budget.batchSize);
   for (let epoch = startEpoch + 1; epoch <= budget.epochs && !stoppedEarly; epoch++) {
-    const order = shuffled(opts.train, `${opts.seed}:${opts.label}:epoch${epoch}`);
+    const order = shuffled(opts.trainForEpoch(epoch), `${opts.seed}:${opts.label}:epoch${epoch}`);
+    const batches = Math.ceil(order.length / budget.batchSize);
     const task = reporter.task(`${opts.label} epoch ${epoch}/${budget.epochs}`, batches, 'batches');
     const t0 = performance.now();
     let lossSum = 0;

@@ -47,7 +47,7 @@ describe('training checkpoints', () => {
   it('a run resumed from its epoch-1 checkpoint ends exactly where an uninterrupted run does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     const set = data(48);
-    const common = { label: 'net', data: set, train: idx(0, 32), validation: idx(32, 48), seed: 5, inputsHash: 'h1', reporter: silentReporter() };
+    const common = { label: 'net', data: set, trainForEpoch: () => idx(0, 32), validation: idx(32, 48), seed: 5, inputsHash: 'h1', reporter: silentReporter() };
 
     const straight = smallNet(1);
     const full = await trainModel(straight, { ...common, budget: budget(2), checkpointFile: join(dir, 'a.bin') });
@@ -70,7 +70,7 @@ describe('training checkpoints', () => {
   it('ignores a checkpoint made from other inputs, and a corrupt one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     const set = data(24);
-    const common = { label: 'net', data: set, train: idx(0, 16), validation: idx(16, 24), seed: 5, reporter: silentReporter() };
+    const common = { label: 'net', data: set, trainForEpoch: () => idx(0, 16), validation: idx(16, 24), seed: 5, reporter: silentReporter() };
     await trainModel(smallNet(1), { ...common, budget: budget(1), inputsHash: 'old', checkpointFile: join(dir, 'x.bin') });
     expect(existsSync(join(dir, 'x.bin'))).toBe(true);
     const other = await trainModel(smallNet(1), { ...common, budget: budget(1), inputsHash: 'new', checkpointFile: join(dir, 'x.bin') });
@@ -85,7 +85,7 @@ describe('training checkpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     const set = data(24);
     const out = await trainModel(smallNet(2), {
-      label: 'net', data: set, train: idx(0, 16), validation: idx(16, 24), seed: 1, inputsHash: 't', reporter: silentReporter(),
+      label: 'net', data: set, trainForEpoch: () => idx(0, 16), validation: idx(16, 24), seed: 1, inputsHash: 't', reporter: silentReporter(),
       budget: { ...budget(5), timeLimitSeconds: 1e-6 }, checkpointFile: join(dir, 't.bin'),
     });
     expect(out.epochsCompleted).toBe(1);
