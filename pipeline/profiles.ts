@@ -39,10 +39,10 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
       'Reduced-Filter CNN sees the whole training split each epoch; the other compact CNNs a fresh stratified subset each epoch; ResNet50 a small one.',
     budgets: {
       'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
-      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 16_000 },
-      'gap-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 16_000 },
-      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 10_000 },
-      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 2_400, validationLimit: 600, batchSize: 32, timeLimitSeconds: 1_200 },
+      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 24_000 },
+      'gap-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 24_000 },
+      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 16_000 },
+      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 3_200, validationLimit: 600, batchSize: 32, timeLimitSeconds: 1_200 },
     },
   },
   full: {
