@@ -6,6 +6,7 @@
  */
 import type { Manifest, ModelResult } from '../../schema/results.ts';
 import { getBundle } from './results.ts';
+import { paretoFront as frontFlags } from '../charts/pareto.ts';
 
 export const BASELINE_ID = 'resnet50';
 
@@ -15,14 +16,12 @@ export function overlaps([a0, a1]: readonly [number, number], [b0, b1]: readonly
 }
 
 /**
- * Models not dominated on (cost ↓, accuracy ↑): no other model is at most as costly and
- * at least as accurate with one of the two strictly. Returned in increasing cost.
+ * Models on the Pareto front of (cost ↓, accuracy ↑), in increasing cost. The front is
+ * the one the accuracy-vs-cost chart draws (src/charts/pareto.ts), so prose and figure agree.
  */
 export function paretoFront(models: readonly ModelResult[], cost: (m: ModelResult) => number): ModelResult[] {
-  const acc = (m: ModelResult) => m.evaluation.accuracy;
-  return models
-    .filter((m) => !models.some((o) => o !== m && cost(o) <= cost(m) && acc(o) >= acc(m) && (cost(o) < cost(m) || acc(o) > acc(m))))
-    .sort((a, b) => cost(a) - cost(b));
+  const onFront = frontFlags(models.map((m) => ({ cost: cost(m), accuracy: m.evaluation.accuracy })));
+  return models.filter((_, i) => onFront[i]).sort((a, b) => cost(a) - cost(b));
 }
 
 /** Highest test accuracy first; ties go to the smaller model. */
