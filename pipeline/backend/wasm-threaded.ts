@@ -1,12 +1,18 @@
 /**
  * tfjs-backend-wasm's multithreaded build, started in Node. The package runs it only in
  * browsers (tensorflow/tfjs#3830: it hands Emscripten its pthread worker as a Blob URL,
- * which Node's worker_threads cannot load), so in Node XNNPACK gets one core. This
- * module registers a 'wasm' backend factory that starts the same build with what Node
- * needs: the worker script written to a file, the main script given by path, workers
- * started without the parent's loader flags (tsx's hooks cannot parse Emscripten's
- * worker), and a logical-core count that lets XNNPACK use `threads` threads (the build
- * caps its pool at half the logical cores, assuming two hyperthreads per core).
+ * which Node's worker_threads cannot load). This module registers a 'wasm' backend
+ * factory that starts the same build with what Node needs: the worker script written to
+ * a file, the main script given by path, and workers started without the parent's loader
+ * flags (tsx's hooks cannot parse Emscripten's worker).
+ *
+ * What the project wants from this build is its shared memory, on which the training
+ * kernels' helper threads work (./wasm-kernels/native.ts). XNNPACK's own thread pool is
+ * asked for `xnnpackThreads` threads: measured here, a pool of 2 made small operations
+ * (inference at batch 1, ReLU, pooling) up to 3× slower on a busy machine (every op waits
+ * for its slowest thread), while the big training operations run in the project's kernels.
+ * The build caps its pool at half the logical cores (assuming hyperthreads), so a pool
+ * of more than one thread needs the core count doubled while it starts.
  */
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,8 +51,8 @@ function workerScript(dir: string): string {
   return file;
 }
 
-/** Instantiates the threaded build with `threads` XNNPACK threads and wraps it as tfjs' BackendWasm. */
-async function createThreadedBackend(threads: number): Promise<BackendWasm> {
+/** Instantiates the threaded build with an XNNPACK pool of `xnnpackThreads` and wraps it as tfjs' BackendWasm. */
+async function createThreadedBackend(xnnpackThreads: number): Promise<BackendWasm> {
   const dir = packageDir();
   const mainScript = path.join(dir, 'wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const factory = require(mainScript) as Factory;
@@ -60,7 +66,7 @@ async function createThreadedBackend(threads: number): Promise<BackendWasm> {
       super(file, { ...options, execArgv: [] });
     }
   };
-  os.cpus = () => Array.from({ length: 2 * threads }, () => originalCpus()[0]);
+  if (xnnpackThreads > 1) os.cpus = () => Array.from({ length: 2 * xnnpackThreads }, () => originalCpus()[0]);
   let module: EmscriptenThreadedModule;
   try {
     module = await factory({
@@ -80,7 +86,7 @@ async function createThreadedBackend(threads: number): Promise<BackendWasm> {
     disposeData: module.cwrap('dispose_data', null, ['number']),
     dispose: module.cwrap('dispose', null, []),
   };
-  setThreadsCount(threads);
+  setThreadsCount(xnnpackThreads);
   const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
   // The constructor started XNNPACK's pool threads, which wait on the workers forever; let
   // the process exit around them, as it does with the single-threaded build.
@@ -95,14 +101,14 @@ interface Registry { registryFactory: Record<string, { factory: () => tf.KernelB
  * that starts the threaded build, falling back to the package's own single-threaded
  * factory if that fails. `onFallback` receives the reason.
  */
-export function useThreadedWasm(threads: number, onFallback: (reason: string) => void): void {
+export function useThreadedWasm(xnnpackThreads: number, onFallback: (reason: string) => void): void {
   const registry = tf.engine() as unknown as Registry;
   const original = registry.registryFactory['wasm'];
   if (!original) throw new Error('the wasm backend is not registered (is @tensorflow/tfjs-backend-wasm imported?)');
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', async () => {
     try {
-      return await createThreadedBackend(threads);
+      return await createThreadedBackend(xnnpackThreads);
     } catch (e) {
       onFallback((e instanceof Error ? e.message : String(e)).split('\n')[0]!);
       return original.factory();

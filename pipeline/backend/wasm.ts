@@ -35,9 +35,11 @@ function pointAtBinaries(): void {
 
 /**
  * Sets the tfjs backend to 'wasm', ready to train the project's models. `threads` (default:
- * every core) > 1 starts tfjs-backend-wasm's multithreaded build (see ./wasm-threaded.ts);
- * 1, or a failure to start it, gives the single-threaded SIMD build. The notes say which.
- * Threads are fixed when the backend first starts: a later call cannot change them.
+ * every core) > 1 starts tfjs-backend-wasm's multithreaded build (see ./wasm-threaded.ts)
+ * so that the training kernels can split their work over that many threads; XNNPACK's own
+ * operations stay on one (see there why). 1, or a failure to start the threaded build,
+ * gives the single-threaded SIMD build. The notes say which. Threads are fixed when the
+ * backend first starts: a later call cannot change them.
  */
 export async function initWasmBackend(opts: { threads?: number } = {}): Promise<{ notes: string[] }> {
   const notes: string[] = [];
@@ -45,21 +47,20 @@ export async function initWasmBackend(opts: { threads?: number } = {}): Promise<
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${opts.threads}`);
   if (!tf.findBackend('wasm')) {
     pointAtBinaries();
-    if (threads > 1) useThreadedWasm(threads, (why) => notes.push(`wasm: the multithreaded build did not start (${why}); using one thread`));
+    if (threads > 1) useThreadedWasm(1, (why) => notes.push(`wasm: the multithreaded build did not start (${why}); using one thread`));
     else setThreadsCount(1);
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
   const kernels = registerWasmTrainingKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const actual = getThreadsCount();
   const backend = tf.backend() as BackendWasm;
   const { flavour } = native(backend);
-  // The project's own kernels get as many threads as XNNPACK (possible only when the memory is shared).
-  const helpers = await startNativeHelpers(backend, actual - 1);
+  // Helpers need the threaded build's shared memory; otherwise this starts none.
+  const helpers = await startNativeHelpers(backend, threads - 1);
   notes.push(
-    `wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'} (XNNPACK), ` +
-      `${1 + helpers} for the training kernels (${flavour}): ${kernels.join(', ')}`,
+    `wasm: ${simd ? 'SIMD' : 'no SIMD'}, training kernels (${flavour}) on ${1 + helpers} thread${helpers ? 's' : ''}, ` +
+      `XNNPACK on ${getThreadsCount()}: ${kernels.join(', ')}`,
   );
   return { notes };
 }

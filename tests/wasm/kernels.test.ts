@@ -55,11 +55,39 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid' }),
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: 'same', bias: b, activation: 'relu' }),
         tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'elu' }),
-        // First layers (one input channel): im2col blocks.
+        // Big enough for the native paths outside training too (≥ 16384 output pixels).
+        tf.fused.conv2d({ x: t([4, 64, 64, 8], 'bx') as tf.Tensor4D, filter: t([3, 3, 8, 8], 'bw') as tf.Tensor4D, strides: 1, pad: 'same', bias: t([8], 'bb'), activation: 'relu' }),
+        tf.fused.conv2d({ x: t([5, 64, 64, 1], 'b1') as tf.Tensor4D, filter: t([3, 3, 1, 8], 'b1w') as tf.Tensor4D, strides: 1, pad: 'valid', bias: t([8], 'b1b'), activation: 'relu' }),
+        // First layers (one input channel): im2col blocks (in training; XNNPACK here).
         tf.fused.conv2d({ x: t([2, 11, 9, 1], 'f1') as tf.Tensor4D, filter: t([3, 3, 1, 8], 'f1w') as tf.Tensor4D, strides: 1, pad: 'valid', bias: t([8], 'f1b'), activation: 'relu' }),
         tf.fused.conv2d({ x: t([2, 15, 15, 1], 'f7') as tf.Tensor4D, filter: t([7, 7, 1, 12], 'f7w') as tf.Tensor4D, strides: 2, pad: 'same', bias: t([12], 'f7b') }),
         tf.conv2d(t([3, 10, 10, 3], 'f3') as tf.Tensor4D, t([3, 3, 3, 4], 'f3w') as tf.Tensor4D, 1, 'same'),
       ];
+    });
+  });
+
+  it('convolutions while recording gradients (training), where every native path is taken', async () => {
+    await compareBackends('training conv', () => {
+      const cases: [number[], number[], number, 'same' | 'valid'][] = [
+        [[3, 9, 10, 8], [3, 3, 8, 12], 1, 'same'], // Winograd
+        [[2, 11, 9, 1], [3, 3, 1, 8], 1, 'valid'], // first layer
+        [[2, 15, 15, 1], [7, 7, 1, 12], 2, 'same'], // ResNet's stem
+        [[3, 7, 5, 12], [1, 1, 12, 8], 1, 'valid'], // 1×1
+        [[2, 9, 8, 8], [1, 1, 8, 16], 2, 'valid'], // strided 1×1
+      ];
+      return cases.map(([xs, ws, s, pad], i) => {
+        const x = t(xs, `tx${i}`) as tf.Tensor4D;
+        const w = t(ws, `tw${i}`) as tf.Tensor4D;
+        const b = t([ws[3]!], `tb${i}`);
+        // valueAndGrad runs the forward pass with the tape recording (bias-only fused convs
+        // stay fused then); weighting the output by a fixed random tensor makes the value
+        // depend on every output element.
+        const shape = tf.conv2d(x, w, s, pad).shape;
+        const r = t(shape, `tr${i}`);
+        const { value, grad } = tf.valueAndGrad((ww: tf.Tensor) =>
+          tf.sum(tf.mul(tf.fused.conv2d({ x, filter: ww as tf.Tensor4D, strides: s, pad, bias: b }), r)))(w);
+        return [value, grad];
+      }).flat();
     });
   });
 

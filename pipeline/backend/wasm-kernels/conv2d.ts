@@ -8,8 +8,8 @@
  * FusedConv2D.
  */
 import { backend_util, Conv2D, FusedConv2D, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { alloc, wasmKernel, type BackendWasm } from './heap.ts';
-import { native, ptr, split } from './native.ts';
+import { alloc, recordingGradients, wasmKernel, type BackendWasm } from './heap.ts';
+import { native, ptr, split, threadsFor } from './native.ts';
 import { pointwiseApplies, pointwiseConv } from './pointwise.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
@@ -31,6 +31,8 @@ function tryNative(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: C
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  // Inference on small batches: XNNPACK's cached packing of the (unchanging) weights wins.
+  if (!recordingGradients() && info.batchSize * info.outHeight * info.outWidth < 16384) return null;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, inChannels: CI, outChannels: CO } = info;
   const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
   if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && undilated && winogradApplies(CI, CO, native(backend).scratchFloats, tiles(info))) {
@@ -80,7 +82,7 @@ const fusedConv2d: KernelFunc = (args) => {
         const n = native(backend);
         const rows = util.sizeFromShape(out.shape) / co;
         const [po, pb] = [ptr(backend, out), bias ? ptr(backend, bias) : 0];
-        n.parallel(split(rows, n.threads).map(([r0, r1]) => ({
+        n.parallel(split(rows, threadsFor(n, rows * co)).map(([r0, r1]) => ({
           fn: 'bias_relu' as const,
           args: [po + r0 * co * 4, pb, r1 - r0, co, activation === 'relu' ? 1 : 0],
         })));

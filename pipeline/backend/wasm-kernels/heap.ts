@@ -4,7 +4,7 @@
  * the wasm heap and calls the backend's compiled kernels for the heavy arithmetic, so no
  * tensor crosses into JS arrays and back.
  */
-import { getKernel, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { engine, getKernel, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type { BackendWasm };
@@ -85,4 +85,13 @@ export function gemm(backend: BackendWasm, a: TensorInfo, b: TensorInfo): Tensor
   const out = run(backend, 'BatchMatMul', { a: a3, b: b3 }, { transposeA: false, transposeB: false });
   free(backend, a3, b3);
   return { dataId: out.dataId, shape: [m, n], dtype: 'float32' };
+}
+
+/**
+ * Whether a gradient is being recorded (a training step). Inference keeps a layer's weights
+ * between calls, which lets XNNPACK reuse its packed copy of them; training changes them
+ * every step, so every call repacks and the native kernels win.
+ */
+export function recordingGradients(): boolean {
+  return (engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 }

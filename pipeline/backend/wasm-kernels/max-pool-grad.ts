@@ -9,7 +9,7 @@
  */
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, type BackendWasm } from './heap.ts';
-import { native, ptr, split } from './native.ts';
+import { native, ptr, split, threadsFor } from './native.ts';
 
 export function maxPoolGradImpl(backend: BackendWasm, dy: TensorInfo, x: TensorInfo, y: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
@@ -19,7 +19,7 @@ export function maxPoolGradImpl(backend: BackendWasm, dy: TensorInfo, x: TensorI
   const inBytes = H * W * C * 4;
   const outBytes = OH * OW * C * 4;
   // Windows never cross images, so each thread takes a share of the batch.
-  n.parallel(split(B, n.threads).map(([b0, b1]) => ({
+  n.parallel(split(B, threadsFor(n, B * H * W * C)).map(([b0, b1]) => ({
     fn: 'max_pool_grad' as const,
     args: [
       pdy + b0 * outBytes, px + b0 * inBytes, py + b0 * outBytes, pdx + b0 * inBytes,

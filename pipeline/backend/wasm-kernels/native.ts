@@ -222,6 +222,14 @@ export function ptr(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
+/**
+ * How many threads a job of `work` elements (or multiply-adds) is worth: handing work to a
+ * helper costs tens of microseconds, more than small jobs take.
+ */
+export function threadsFor(n: Native, work: number): number {
+  return work >= 1 << 16 ? n.threads : 1;
+}
+
 /** Splits [0, n) into `parts` contiguous ranges as equal as possible (empty ones dropped). */
 export function split(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];

@@ -8,7 +8,7 @@
  */
 import { Add, Multiply, Sub, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, type BackendWasm, wasmKernel } from './heap.ts';
-import { native, ptr, split } from './native.ts';
+import { native, ptr, split, threadsFor } from './native.ts';
 
 /** Whether `v` is a vector along `x`'s last axis (all other dims 1) and x is bigger. */
 function rowVectorOf(x: TensorInfo, v: TensorInfo): boolean {
@@ -32,7 +32,7 @@ function rowVectorKernel(name: string, fn: 'mul_row_vector' | 'add_row_vector' |
         const [px, pv, po] = [ptr(backend, x), ptr(backend, v), ptr(backend, out)];
         // Only subtraction cares which side the vector was on.
         const order = fn === 'sub_row_vector' ? [v === a ? 1 : 0] : [];
-        n.parallel(split(rows, n.threads).map(([r0, r1]) => ({ fn, args: [px + r0 * cols * 4, pv, po + r0 * cols * 4, r1 - r0, cols, ...order] })));
+        n.parallel(split(rows, threadsFor(n, rows * cols)).map(([r0, r1]) => ({ fn, args: [px + r0 * cols * 4, pv, po + r0 * cols * 4, r1 - r0, cols, ...order] })));
         return out;
       }
     }

@@ -7,7 +7,7 @@
  */
 import { backend_util, Mean, Sum, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, free, wasmKernel, type BackendWasm } from './heap.ts';
-import { native, ptr, split } from './native.ts';
+import { native, ptr, split, threadsFor } from './native.ts';
 
 function columnReduction(name: typeof Sum | typeof Mean): KernelFunc {
   return (args) => {
@@ -22,7 +22,7 @@ function columnReduction(name: typeof Sum | typeof Mean): KernelFunc {
     const outShape = keepDims ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes) : x.shape.slice(axes.length);
     const out = alloc(backend, outShape);
     const n = native(backend);
-    const ranges = split(rows, n.threads);
+    const ranges = split(rows, threadsFor(n, rows * cols));
     const partials = ranges.slice(1).map(() => alloc(backend, [cols]));
     const px = ptr(backend, x);
     n.parallel(ranges.map(([r0, r1], i) => ({
