@@ -122,7 +122,7 @@ main(process.argv.slice(2))
     const err = e as Error;
     // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
     // else is a bug, whose stack DEBUG=1 shows.
-    const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError'].includes(err?.name);
+    const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError', 'TrainingError'].includes(err?.name);
     if (expected) fail(err.message);
     fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
   });

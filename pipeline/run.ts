@@ -26,7 +26,7 @@ import { resolveDataSource } from './data/locate.ts';
 import { loadDataset, type LoadedDataset } from './data/dataset.ts';
 import { splitDataset, stratifiedSubset, DEFAULT_SPLIT } from './data/split.ts';
 import { selectBackend, type BackendChoice, type SelectedBackend } from './backend/select.ts';
-import { trainInWorkers } from './train/workers.ts';
+import { trainInWorkers, TrainingError } from './train/workers.ts';
 import { MODELS } from './models/index.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from './models/summary.ts';
 import { loadImagenetWeights } from './models/imagenet-weights.ts';
@@ -300,7 +300,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       const stored = loadFromStore(opts.cacheDir, id, prep.hashes[id]);
       if (stored) results.set(id, { stored, status: 'trained' });
     }
-    if (failures.length) throw new Error(failures.join('; ') + (results.size ? ' (finished models are kept for the next run)' : ''));
+    if (failures.length) throw new TrainingError(failures.join('; ') + (results.size ? ' (finished models are kept for the next run)' : ''));
   } else {
     for (const id of toTrain) results.set(id, { stored: await trainAndEvaluate(id, prep, opts), status: 'trained' });
   }

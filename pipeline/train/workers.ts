@@ -11,6 +11,11 @@ import type { ModelId } from '../../schema/results.ts';
 import type { RunOptions } from '../run.ts';
 import type { TaskProgress } from './progress.ts';
 
+/** One or more models failed in their worker; the others' results are kept in the store. */
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
 export type WorkerJob = { opts: Omit<RunOptions, 'reporter'>; id: ModelId };
 
 export type WorkerMessage =
@@ -29,7 +34,7 @@ function trainOne(id: ModelId, opts: RunOptions): Promise<string | null> {
     // execArgv carries tsx's loader, so the child runs TypeScript like the parent.
     const child = fork(WORKER, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const tasks = new Map<number, TaskProgress>();
-    let outcome: string | null = `${id}: worker exited before reporting`;
+    let outcome: string | null = `${id}: training process ended without a result`;
     child.on('message', (m: WorkerMessage) => {
       switch (m.type) {
         case 'log': reporter.log(m.line); break;
