@@ -87,9 +87,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Images/s of `step` (which handles `images` images), median of `repeats` timed runs after one warm-up. */
-async function throughput(step: () => Promise<void>, images: number, repeats: number, minSeconds: number): Promise<number[]> {
-  await step();
+/** Images/s of `step` (which handles `images` images), median of `repeats` timed runs after `warmups` untimed steps. */
+async function throughput(step: () => Promise<void>, images: number, repeats: number, minSeconds: number, warmups = 1): Promise<number[]> {
+  for (let i = 0; i < warmups; i++) await step();
   const rates: number[] = [];
   for (let r = 0; r < repeats; r++) {
     let n = 0;
@@ -114,14 +114,14 @@ function randomBatch(batch: number, seed: number): { x: tf.Tensor4D; y: tf.Tenso
 }
 
 async function benchModel(
-  id: ModelId, backend: Backend, trainBatches: number[], inferBatches: number[], repeats: number, minSeconds: number,
+  id: ModelId, backend: Backend, trainBatches: number[], inferBatches: number[], repeats: number, minSeconds: number, warmups = 1,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const model: tfl.LayersModel = MODELS[id].build({ seed: 1 });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   for (const batch of trainBatches) {
     const { x, y } = randomBatch(batch, batch);
-    const rates = await throughput(async () => { await model.trainOnBatch(x, y); }, batch, repeats, minSeconds);
+    const rates = await throughput(async () => { await model.trainOnBatch(x, y); }, batch, repeats, minSeconds, warmups);
     rows.push({ model: id, backend, mode: 'train', batch, imagesPerSecond: median(rates), runs: rates.length });
     tf.dispose([x, y]);
   }
@@ -131,7 +131,7 @@ async function benchModel(
       const out = model.predict(x) as tf.Tensor;
       await out.data();
       out.dispose();
-    }, batch, repeats, minSeconds);
+    }, batch, repeats, minSeconds, warmups);
     rows.push({ model: id, backend, mode: 'infer', batch, imagesPerSecond: median(rates), runs: rates.length });
     tf.dispose([x, y]);
   }
@@ -271,16 +271,17 @@ async function main(): Promise<void> {
     const slow = backend === 'cpu';
     for (const id of models) {
       if (slow && !values['cpu-all'] && !CPU_MODELS.includes(id)) continue;
-      // The pure-JS backend: one training batch size, one timed run.
+      // The pure-JS backend (a training step takes it most of a minute): one training batch
+      // size, inference at batch 1 only, one timed step and no warm-up.
       let tb = backend === 'wasm' && values['stock-wasm'] ? [] : slow ? trainBatches.slice(0, 1) : trainBatches;
       const cap = backend === 'wasm' ? WASM_MAX_TRAIN_BATCH[id] : undefined;
       if (cap !== undefined && tb.some((b) => b > cap)) {
         notes.push(`${id} on wasm: training batches above ${cap} skipped (they need more than the 4 GB wasm heap)`);
         tb = tb.filter((b) => b <= cap);
       }
-      const ib = slow ? inferBatches.filter((b) => b <= 64) : inferBatches;
+      const ib = slow ? inferBatches.filter((b) => b === 1) : inferBatches;
       console.log(`bench: ${id} on ${backend}…`);
-      rows.push(...(await benchModel(id, backend, tb, ib, slow ? 1 : repeats, slow ? 0.001 : minSeconds)));
+      rows.push(...(await benchModel(id, backend, tb, ib, slow ? 1 : repeats, slow ? 0.001 : minSeconds, slow ? 0 : 1)));
     }
   }
   if (!values['no-pytorch']) {
