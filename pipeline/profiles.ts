@@ -40,7 +40,7 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
     budgets: {
       'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
       'tiny-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 24_000 },
-      'gap-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 24_000 },
+      'gap-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 16_000 },
       'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 16_000 },
       resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 3_200, validationLimit: 600, batchSize: 32, timeLimitSeconds: 1_200 },
     },

@@ -1,24 +1,35 @@
 /**
- * GapCNN: TinyCNN with global average pooling in place of flattening.
- * 64×64 → 62×62×32 → 31×31×32 → 29×29×64 → 14×14×64 → GAP 64 → 64 → 6.
+ * GapCNN: global average pooling in place of flattening.
+ * 64×64 → [conv 3×3 → batch norm → ReLU → max-pool 2] × 3 (32, 64, 128 filters)
+ *       → 6×6×128 → GAP 128 → dense 64 → 6.
  *
- * The 64-unit dense layer is kept so that the flatten → GAP swap is the only difference
- * from TinyCNN: the comparison then measures what pooling away the spatial layout costs
- * or gains, not that combined with losing a hidden layer. (GAP straight into the softmax
- * would save a further 4,160 parameters.)
+ * Why three blocks and batch norm, where TinyCNN has two plain conv layers: global
+ * average pooling throws away where a feature is, so the convolutions must see whole
+ * structures before it. With TinyCNN's two layers (receptive field ~10 pixels) the
+ * pooled features are local texture statistics; in the first full run that net
+ * plateaued at 95.8 % test accuracy after 72,000 training images, mistaking hand
+ * radiographs for breast MRI and chest X-rays. A third block widens the receptive field
+ * to ~22 pixels, and batch normalisation keeps the pooled features on one scale, so the
+ * net trains within the cpu budget (99 % validation accuracy after 8,000 images in a
+ * scratch comparison). Momentum 0.9, as in ResNet50 here, for short budgets.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { INPUT_SHAPE, NUM_CLASSES, seededInitializers } from './common.ts';
 
 export function buildGapCnn({ seed }: { seed: number }): tfl.Sequential {
   const initializer = seededInitializers(seed);
+  const block = (n: number, filters: number, first = false): tfl.layers.Layer[] => [
+    tfl.layers.conv2d({ ...(first ? { inputShape: INPUT_SHAPE } : {}), filters, kernelSize: 3, kernelInitializer: initializer(), name: `conv${n}` }),
+    tfl.layers.batchNormalization({ momentum: 0.9, name: `bn${n}` }),
+    tfl.layers.activation({ activation: 'relu', name: `relu${n}` }),
+    tfl.layers.maxPooling2d({ poolSize: 2, name: `pool${n}` }),
+  ];
   return tfl.sequential({
     name: 'gap_cnn',
     layers: [
-      tfl.layers.conv2d({ inputShape: INPUT_SHAPE, filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: initializer(), name: 'conv1' }),
-      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
-      tfl.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: initializer(), name: 'conv2' }),
-      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
+      ...block(1, 32, true),
+      ...block(2, 64),
+      ...block(3, 128),
       tfl.layers.globalAveragePooling2d({ name: 'gap' }),
       tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: initializer(), name: 'dense' }),
       tfl.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),

@@ -31,6 +31,12 @@ export interface ModelSpec {
 
 const CONV_AND_POOLING = new Set(['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D']);
 
+/** For conv → batch norm → ReLU blocks: the ReLU output (the block's feature map) as well. */
+const CONV_BLOCK_LAYERS = new Set(['Conv2D', 'Activation', 'MaxPooling2D', 'GlobalAveragePooling2D']);
+function convBlockLayers(model: tfl.LayersModel): string[] {
+  return model.layers.filter((layer) => CONV_BLOCK_LAYERS.has(layer.getClassName())).map((layer) => layer.name);
+}
+
 function convAndPoolingLayers(model: tfl.LayersModel): string[] {
   return model.layers.filter((layer) => CONV_AND_POOLING.has(layer.getClassName())).map((layer) => layer.name);
 }
@@ -84,9 +90,10 @@ export const MODELS: Record<ModelId, ModelSpec> = {
   'gap-cnn': spec({
     id: 'gap-cnn',
     name: 'Global-Average-Pooling CNN',
-    description: 'TinyCNN with global average pooling in place of flattening before its 64-unit dense layer.',
+    description:
+      'Global average pooling in place of flattening: three 3×3 convolution blocks (32, 64, 128 filters, each with batch normalisation and max-pooling), averaged per channel, then a 64-unit dense layer.',
     build: buildGapCnn,
-    activationLayers: convAndPoolingLayers,
+    activationLayers: convBlockLayers,
   }),
 };
 

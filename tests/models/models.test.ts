@@ -41,7 +41,7 @@ const EXPECTED_PARAMS: Record<ModelId, number> = {
   'basic-cnn': conv(3, 1, 32) + conv(3, 32, 64) + conv(3, 64, 128) + dense(8 * 8 * 128, 128) + dense(128, 6),
   'tiny-cnn': conv(3, 1, 32) + conv(3, 32, 64) + dense(tinySide * tinySide * 64, 64) + dense(64, 6),
   'reduced-filter-cnn': conv(3, 1, 8) + conv(3, 8, 8) + dense(tinySide * tinySide * 8, 32) + dense(32, 6),
-  'gap-cnn': conv(3, 1, 32) + conv(3, 32, 64) + dense(64, 64) + dense(64, 6),
+  'gap-cnn': conv(3, 1, 32) + batchNorm(32) + conv(3, 32, 64) + batchNorm(64) + conv(3, 64, 128) + batchNorm(128) + dense(128, 64) + dense(64, 6),
 };
 
 /** Builds a model, reads its weights and disposes it. */
