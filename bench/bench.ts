@@ -44,8 +44,8 @@ const HELP = `npm run bench -- [options]
 
   --models a,b        models (default: all): ${MODEL_IDS.join(', ')}
   --backends a,b      tfjs backends (default: wasm,cpu and tensorflow when installed)
-  --train-batches a,b training batch sizes (default: 64,128)
-  --infer-batches a,b inference batch sizes (default: 1,256)
+  --train-batches a,b training batch sizes (default: 64,128; none: skip training)
+  --infer-batches a,b inference batch sizes (default: 1,256; none: skip inference)
   --repeats n         timed runs per figure; the median is reported (default: 3)
   --min-seconds s     each timed run repeats its step for at least this long (default: 1)
   --threads n         wasm threads (default: every core, ${availableParallelism()} here)
@@ -70,6 +70,7 @@ function list<T extends string>(value: string | undefined, allowed: readonly T[]
 }
 
 function positiveInts(value: string, flag: string): number[] {
+  if (value === 'none') return [];
   const items = value.split(',').map((s) => Number(s.trim()));
   for (const n of items) if (!Number.isInteger(n) || n < 1) fail(`${flag}: expected positive integers, got "${value}"`);
   return items;
