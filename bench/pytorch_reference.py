@@ -27,10 +27,11 @@ def two_conv_cnn(filters, dense):
 
 
 def gap_cnn():
+    def block(cin, cout):  # conv, batch norm (Keras' epsilon), relu, 2x2 max-pool
+        return [nn.Conv2d(cin, cout, 3), nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1), nn.ReLU(), nn.MaxPool2d(2)]
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 6))
+        *block(1, 32), *block(32, 64), *block(64, 128),          # 62 -> 31 -> 29 -> 14 -> 12 -> 6
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 6))
 
 
 def basic_cnn():

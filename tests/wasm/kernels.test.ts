@@ -113,6 +113,10 @@ describe('replaced wasm kernels, wasm vs cpu', () => {
         tf.sub(x, t([7], 'sv')),
         tf.sub(t([1, 1, 7], 'sw'), x),
         tf.sub(x, t([4, 6, 5, 7], 'sy')),
+        // Large same-shape operands (split over the threads).
+        tf.mul(t([9, 100, 80], 'lx'), t([9, 100, 80], 'ly')),
+        tf.add(t([9, 100, 80], 'lx'), t([9, 100, 80], 'ly')),
+        tf.sub(t([9, 100, 80], 'lx'), t([9, 100, 80], 'ly')),
       ];
     });
   });

@@ -36,6 +36,7 @@ export interface NativeKernels {
     x: number, w: number, out: number, scratch: number, scratchFloats: number, p0: number, p1: number,
     H: number, W: number, CI: number, OH: number, OW: number, CO: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number,
   ): void;
+  binary_same(a: number, b: number, out: number, n: number, op: number): void;
   gemm_abt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number): void;
   gemm_at_b(a: number, lda: number, b: number, ldb: number, c: number, m: number, n: number, np: number): void;
   gather_strided(x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number, sh: number, sw: number): void;
@@ -57,7 +58,7 @@ export interface NativeKernels {
 }
 
 export type KernelName = keyof NativeKernels;
-const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale', 'gemm', 'gemm_at_b', 'gather_strided', 'gemm_abt', 'conv2d_im2col'];
+const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale', 'gemm', 'gemm_at_b', 'gather_strided', 'gemm_abt', 'conv2d_im2col', 'binary_same'];
 
 export interface Job {
   fn: KernelName;

@@ -4,7 +4,8 @@
  * pass, and the batch-norm gradient's scaling of dy. tfjs-backend-wasm 4.22's broadcasting
  * binary ops walk such operands element by element (the multiplies were 15% of a ResNet50
  * step, the bias adds 14% of a ReducedFilterCNN step, batch norm's x − mean 3% of ResNet50's); here they are row-vector loops in
- * ./native/kernels.c, split over the threads. Every other case uses the backend's kernel.
+ * ./native/kernels.c, split over the threads; so are large same-shape operands (batch
+ * norm's gradient: a fifth of a GapCNN step). Every other case uses the backend's kernel.
  */
 import { Add, Multiply, Sub, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, type BackendWasm, wasmKernel } from './heap.ts';
@@ -18,10 +19,23 @@ function rowVectorOf(x: TensorInfo, v: TensorInfo): boolean {
   return util.sizeFromShape(x.shape) > c;
 }
 
+const SAME_SHAPE_OP = { add_row_vector: 0, sub_row_vector: 1, mul_row_vector: 2 } as const;
+
 function rowVectorKernel(name: string, fn: 'mul_row_vector' | 'add_row_vector' | 'sub_row_vector'): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const backend = args.backend as BackendWasm;
+    const size = util.sizeFromShape(a.shape);
+    if (a.dtype === 'float32' && b.dtype === 'float32' && size >= 1 << 16 && util.arraysEqual(a.shape, b.shape)) {
+      // Large same-shape operands: split over the threads.
+      const out = alloc(backend, [...a.shape]);
+      const n = native(backend);
+      const [pa, pb, po] = [ptr(backend, a), ptr(backend, b), ptr(backend, out)];
+      n.parallel(split(size, n.threads).map(([i0, i1]) => ({
+        fn: 'binary_same' as const, args: [pa + i0 * 4, pb + i0 * 4, po + i0 * 4, i1 - i0, SAME_SHAPE_OP[fn]],
+      })));
+      return out;
+    }
     if (a.dtype === 'float32' && b.dtype === 'float32') {
       const [x, v] = rowVectorOf(a, b) ? [a, b] : rowVectorOf(b, a) ? [b, a] : [null, null];
       if (x && v) {

@@ -738,3 +738,16 @@ void conv2d_im2col(const float *x, const float *w, float *out, float *scratch, i
     }
   }
 }
+
+/* out [n] = a [n] (op) b [n]; op 0: +, 1: −, 2: ×. Batch norm's gradient runs several per layer. */
+EXPORT(binary_same)
+void binary_same(const float *a, const float *b, float *out, int n, int op) {
+  int i = 0;
+  if (op == 0)
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_add(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  else if (op == 1)
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_sub(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  else
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  for (; i < n; i++) out[i] = op == 0 ? a[i] + b[i] : op == 1 ? a[i] - b[i] : a[i] * b[i];
+}
