@@ -295,7 +295,8 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     reporter.log(`training ${toTrain.length} models, ${jobs} at a time (one process each; --jobs 1 trains one at a time)`);
     // Longest first, so the long ResNet50 runs beside the short ones rather than after them.
     const longestFirst = [...toTrain].sort((a, b) => TRAINING_ORDER.indexOf(b) - TRAINING_ORDER.indexOf(a));
-    const failures = await trainInWorkers(longestFirst, jobs, opts);
+    // One wasm thread per worker: two workers with two threads each would oversubscribe the cores.
+    const failures = await trainInWorkers(longestFirst, jobs, { ...opts, threads: opts.threads ?? 1 });
     for (const id of toTrain) {
       const stored = loadFromStore(opts.cacheDir, id, prep.hashes[id]);
       if (stored) results.set(id, { stored, status: 'trained' });
