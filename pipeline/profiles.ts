@@ -35,7 +35,7 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
   },
   cpu: {
     description:
-      'The default without native TensorFlow: sized so that `npm run build` finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side. ' +
+      'The default without native TensorFlow: sized so that npm run build finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side. ' +
       'Reduced-Filter CNN sees the whole training split each epoch; the other compact CNNs a fresh stratified subset each epoch; ResNet50 a small one.',
     budgets: {
       'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
