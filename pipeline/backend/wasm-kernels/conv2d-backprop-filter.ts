@@ -15,12 +15,16 @@ import { backend_util, Conv2DBackpropFilter, type KernelConfig, type KernelFunc,
 import { alloc, free, type BackendWasm } from './heap.ts';
 import { native, ptr, split } from './native.ts';
 import { pointwiseFilterGrad } from './pointwise.ts';
+import { smallConvApplies, smallConvFilterGrad } from './small-channels.ts';
 import { winogradApplies, winogradFilterGrad } from './winograd.ts';
 
 export function conv2dBackpropFilterImpl(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const n = native(backend);
+  if (info.dilationHeight === 1 && info.dilationWidth === 1 && smallConvApplies(CI, CO)) {
+    return smallConvFilterGrad(backend, x, dy, KH, KW, sh, sw, info.padInfo.top, info.padInfo.left);
+  }
   if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && winogradApplies(CI, CO, n.scratchFloats, B * Math.ceil(OH / 2) * Math.ceil(OW / 2))) {
     return winogradFilterGrad(backend, x, dy, info.padInfo.top, info.padInfo.left);
   }

@@ -16,6 +16,7 @@ import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc, 
 import { alloc, f32, free, run, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr } from './native.ts';
 import { matmul, pointwiseApplies } from './pointwise.ts';
+import { smallConv2d, smallConvApplies } from './small-channels.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
 /** W [KH,KW,CI,CO] → W' [KH,KW,CO,CI], rotated 180° spatially. */
@@ -86,6 +87,12 @@ export function conv2dBackpropInputImpl(backend: BackendWasm, dy: TensorInfo, fi
 
   const src = sh > 1 || sw > 1 ? spread(backend, dy, sh, sw) : dy;
   const flipped = flipFilter(backend, filter);
+  if (smallConvApplies(info.outChannels, CI)) {
+    const dx = smallConv2d(backend, src, flipped, H, W, 1, 1, top, left);
+    free(backend, flipped);
+    if (src !== dy) free(backend, src);
+    return dx;
+  }
   if (KH === 3 && KW === 3 && winogradApplies(info.outChannels, CI, native(backend).scratchFloats, B * Math.ceil(H / 2) * Math.ceil(W / 2))) {
     const dx = winogradConv3x3(backend, src, flipped, H, W, top, left);
     free(backend, flipped);

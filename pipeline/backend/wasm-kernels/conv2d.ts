@@ -11,6 +11,7 @@ import { backend_util, Conv2D, FusedConv2D, util, type KernelConfig, type Kernel
 import { alloc, recordingGradients, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr, split, threadsFor } from './native.ts';
 import { pointwiseApplies, pointwiseConv } from './pointwise.ts';
+import { smallConv2d, smallConvApplies } from './small-channels.ts';
 import { winogradApplies, winogradConv3x3 } from './winograd.ts';
 
 interface ConvAttrs {
@@ -35,6 +36,9 @@ function tryNative(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, a: C
   if (!recordingGradients() && info.batchSize * info.outHeight * info.outWidth < 16384) return null;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, inChannels: CI, outChannels: CO } = info;
   const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (undilated && smallConvApplies(CI, CO)) {
+    return smallConv2d(backend, x, filter, info.outHeight, info.outWidth, sh, sw, info.padInfo.top, info.padInfo.left);
+  }
   if (KH === 3 && KW === 3 && sh === 1 && sw === 1 && undilated && winogradApplies(CI, CO, native(backend).scratchFloats, tiles(info))) {
     return winogradConv3x3(backend, x, filter, info.outHeight, info.outWidth, info.padInfo.top, info.padInfo.left);
   }

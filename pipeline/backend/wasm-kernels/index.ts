@@ -2,15 +2,19 @@
  * Kernels the wasm backend needs to train this project's models, registered over (or in
  * place of) tfjs-backend-wasm's own. See each module for why it exists.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './heap.ts';
 import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig, batchNormTrainingGradient } from './batch-norm.ts';
 import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { castConfig, identityConfig } from './identity.ts';
+import { patchLayersForWasm } from './layers.ts';
+import { patchReluGradientForWasm, reluGradConfig } from './relu-grad.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { maxPoolConfig } from './small-channels.ts';
 import { addConfig, multiplyConfig, subConfig } from './row-vector.ts';
 import { meanConfig, sumConfig } from './sum.ts';
 import { tileConfig } from './tile.ts';
@@ -20,6 +24,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   maxPoolGradConfig,
+  maxPoolConfig,
   batchMatMulConfig,
   sumConfig,
   identityConfig,
@@ -32,13 +37,16 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   fusedConv2dConfig,
   subConfig,
   meanConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  reluGradConfig,
 ];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sub', 'Identity', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sub', 'Identity', 'MaxPool', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {
@@ -49,6 +57,9 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
+  if (!getGradient(batchNormTrainingGradient.kernelName)) registerGradient(batchNormTrainingGradient);
   patchAdamForWasm();
+  patchReluGradientForWasm();
+  patchLayersForWasm();
   return WASM_TRAINING_KERNELS.map((k) => k.kernelName);
 }

@@ -18,6 +18,15 @@ export function maxPoolGradImpl(backend: BackendWasm, dy: TensorInfo, x: TensorI
   const [pdy, px, py, pdx] = [ptr(backend, dy), ptr(backend, x), ptr(backend, y), ptr(backend, dx)];
   const inBytes = H * W * C * 4;
   const outBytes = OH * OW * C * 4;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  if (KH === sh && KW === sw && info.padInfo.top === 0 && info.padInfo.left === 0 && C % 4 === 0) {
+    // Non-overlapping windows (2×2 pooling): each dx element is written once, no zeroing pass.
+    n.parallel(split(B, threadsFor(n, B * H * W * C)).map(([b0, b1]) => ({
+      fn: 'sc_max_pool_grad_disjoint' as const,
+      args: [pdy, px, py, pdx, b0, b1, H, W, C, OH, OW, KH, KW],
+    })));
+    return dx;
+  }
   // Windows never cross images, so each thread takes a share of the batch.
   n.parallel(split(B, threadsFor(n, B * H * W * C)).map(([b0, b1]) => ({
     fn: 'max_pool_grad' as const,

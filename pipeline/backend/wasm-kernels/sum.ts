@@ -8,6 +8,7 @@
 import { backend_util, Mean, Sum, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, free, wasmKernel, type BackendWasm } from './heap.ts';
 import { native, ptr, split, threadsFor } from './native.ts';
+import { narrowColumnSum } from './small-channels.ts';
 
 function columnReduction(name: typeof Sum | typeof Mean): KernelFunc {
   return (args) => {
@@ -26,7 +27,7 @@ function columnReduction(name: typeof Sum | typeof Mean): KernelFunc {
     const partials = ranges.slice(1).map(() => alloc(backend, [cols]));
     const px = ptr(backend, x);
     n.parallel(ranges.map(([r0, r1], i) => ({
-      fn: 'column_sum' as const,
+      fn: narrowColumnSum(cols) ? 'sc_column_sum' as const : 'column_sum' as const,
       args: [px + r0 * cols * 4, ptr(backend, i === 0 ? out : partials[i - 1]!), r1 - r0, cols],
     })));
     for (const p of partials) n.kernels.accumulate(ptr(backend, out), ptr(backend, p), cols);

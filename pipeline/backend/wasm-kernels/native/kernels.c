@@ -751,3 +751,7 @@ void binary_same(const float *a, const float *b, float *out, int n, int op) {
     for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
   for (; i < n; i++) out[i] = op == 0 ? a[i] + b[i] : op == 1 ? a[i] - b[i] : a[i] * b[i];
 }
+
+/* Batch normalisation and ReLU gradients for training: */
+#include "batch-norm.c"
+#include "small-channels.c"

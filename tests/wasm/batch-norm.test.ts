@@ -1,0 +1,132 @@
+/**
+ * Training-mode batch norm, ReLU's gradient and the first-layer conv route on wasm against
+ * tfjs-core's composite on the cpu backend: outputs, batch statistics and gradients on the
+ * project's shapes (rank 4 with 32–128 channels, large enough to split over threads), odd
+ * channel counts, rank 2, and losses that use the statistics themselves.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { batchNormTraining } from '../../pipeline/backend/wasm-kernels/batch-norm.ts';
+import { compareBackends, on, randomValues, setupBackends } from './compare.ts';
+
+const EPS = 1e-3;
+
+/** tfjs-layers' own training-mode normalisation: moments, then batchNorm. */
+function composite(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  return [tf.batchNorm(x, mean, variance, beta, gamma, EPS), mean, variance];
+}
+
+const CASES: { shape: number[]; stats: boolean }[] = [
+  { shape: [64, 12, 12, 32], stats: false }, // threaded: 295k elements
+  { shape: [8, 9, 7, 5], stats: false }, // channels not a multiple of 4
+  { shape: [2, 3, 3, 128], stats: true },
+  { shape: [37, 6], stats: true }, // rank 2
+  { shape: [1, 1, 1, 4], stats: false }, // one value per channel: zero variance
+];
+
+describe('training-mode batch norm, wasm kernel vs cpu composite', () => {
+  beforeAll(() => setupBackends());
+
+  for (const c of CASES) {
+    const label = `${c.shape.join('×')}${c.stats ? ', loss uses mean and variance' : ''}`;
+    it(label, async () => {
+      const C = c.shape[c.shape.length - 1]!;
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      // An offset mean, as after a conv, so centring matters.
+      const xv = randomValues(size, `x${label}`).map((v) => 3 + 2 * v);
+      const gv = randomValues(C, `g${label}`).map((v) => 1 + v);
+      const bv = randomValues(C, `b${label}`);
+      const dyv = randomValues(size, `dy${label}`);
+      const wm = randomValues(C, `wm${label}`);
+      const build = (useKernel: boolean) => () => {
+        const x = tf.tensor(xv, c.shape);
+        const gamma = tf.tensor1d(gv);
+        const beta = tf.tensor1d(bv);
+        const dy = tf.tensor(dyv, c.shape);
+        const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+          const [y, mean, variance] = useKernel ? batchNormTraining(xx, gg, bb, EPS) : composite(xx, gg, bb);
+          let loss = tf.sum(tf.mul(y, dy));
+          if (c.stats) loss = tf.add(loss, tf.sum(tf.mul(tf.add(mean, tf.mul(variance, 0.5)), tf.tensor1d(wm))));
+          return loss;
+        };
+        const outs = useKernel ? batchNormTraining(x, gamma, beta, EPS) : composite(x, gamma, beta);
+        return [...outs, ...tf.grads(f)([x, gamma, beta])];
+      };
+      const ref = await on('cpu', build(false));
+      const got = await on('wasm', build(true));
+      const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+      ref.forEach((r, i) => {
+        expect(got[i]!.shape, names[i]).toEqual(r.shape);
+        let scale = 1;
+        for (const v of r.values) scale = Math.max(scale, Math.abs(v));
+        let worst = 0;
+        for (let j = 0; j < r.values.length; j++) worst = Math.max(worst, Math.abs(got[i]!.values[j]! - r.values[j]!));
+        expect(worst / scale, `${label}: ${names[i]}`).toBeLessThan(2e-4);
+      });
+    });
+  }
+
+  it('is what a BatchNormalization layer runs while training on wasm, and updates the moving statistics as tfjs-layers does', async () => {
+    const xv = randomValues(16 * 6 * 6 * 8, 'layer-x').map((v) => 1 + v);
+    const step = (backend: 'cpu' | 'wasm') => on(backend, () => {
+      const layer = tfl.layers.batchNormalization({ momentum: 0.9, inputShape: [6, 6, 8] });
+      const x = tf.tensor4d(xv, [16, 6, 6, 8]);
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const [movingMean, movingVariance] = layer.getWeights().slice(2);
+      return [y, movingMean!.clone(), movingVariance!.clone()];
+    });
+    await tf.setBackend('wasm');
+    const layer = tfl.layers.batchNormalization({});
+    const kernels = (await tf.profile(() => {
+      tf.tidy(() => { tf.grad((x: tf.Tensor) => tf.sum(layer.apply(x, { training: true }) as tf.Tensor))(tf.ones([2, 3, 3, 4])); });
+    })).kernels.map((k) => k.name);
+    expect(kernels).toContain('ProjectWasmBatchNormTraining');
+    expect(kernels).toContain('ProjectWasmBatchNormTrainingGrad');
+    expect(kernels).not.toContain('FusedBatchNorm');
+    const ref = await step('cpu');
+    const got = await step('wasm');
+    ref.forEach((r, i) => r.values.forEach((v, j) => expect(Math.abs(got[i]!.values[j]! - v)).toBeLessThan(1e-4)));
+  });
+});
+
+describe('ReLU gradient and the unfused Conv2D layer on wasm', () => {
+  beforeAll(() => setupBackends());
+
+  it('relu gradient matches cpu (threaded size, zeros and negatives)', async () => {
+    const xv = randomValues(70_001, 'relu-x');
+    xv[0] = 0;
+    const dyv = randomValues(70_001, 'relu-dy');
+    await compareBackends('relu', () => {
+      const dy = tf.tensor1d(dyv);
+      return tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), dy)))([tf.tensor1d(xv)]);
+    }, 1e-6);
+  });
+
+  it('a first conv layer without activation skips the gradient with respect to the images, and gives the same weight gradients', async () => {
+    const xv = randomValues(4 * 10 * 10, 'conv-x');
+    const run = (backend: 'cpu' | 'wasm') => on(backend, () => {
+      const layer = tfl.layers.conv2d({ filters: 8, kernelSize: 3, inputShape: [10, 10, 1], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), biasInitializer: 'ones' });
+      const x = tf.tensor4d(xv, [4, 10, 10, 1]);
+      layer.apply(x);
+      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as tf.Tensor)) as tf.Scalar, weights);
+      return weights.map((w) => grads[w.name]!);
+    });
+    await tf.setBackend('wasm');
+    const layer = tfl.layers.conv2d({ filters: 8, kernelSize: 3, inputShape: [10, 10, 1] });
+    const x = tf.ones([2, 10, 10, 1]);
+    layer.apply(x);
+    const kernels = (await tf.profile(() => {
+      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      tf.dispose(tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).grads);
+    })).kernels.map((k) => k.name);
+    expect(kernels).toContain('Conv2DBackpropFilter');
+    expect(kernels).not.toContain('Conv2DBackpropInput');
+    const ref = await run('cpu');
+    const got = await run('wasm');
+    ref.forEach((r, i) => r.values.forEach((v, j) => expect(Math.abs(got[i]!.values[j]! - v) / Math.max(1, Math.abs(v))).toBeLessThan(1e-4)));
+  });
+});
