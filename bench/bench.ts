@@ -52,7 +52,8 @@ const HELP = `npm run bench -- [options]
   --stock-wasm        tfjs-backend-wasm as shipped (one thread, none of the project's
                       kernels; it cannot train conv nets): the 'before' figures
   --no-pytorch        skip the PyTorch reference
-  --torch-threads n   PyTorch threads (default: torch's own default)
+  --torch-threads n   PyTorch threads (default: as many as wasm uses, so both get
+                      the same cores; torch's own default is 1 on some machines)
   --cpu-all           also run the big models on the cpu backend (very slow)
   --out file          JSON output (default: bench/out/bench.json)
   -h, --help`;
@@ -249,7 +250,8 @@ async function main(): Promise<void> {
   const repeats = positiveInts(values.repeats!, '--repeats')[0]!;
   const minSeconds = positive(values['min-seconds']!, '--min-seconds');
   const threads = values.threads === undefined ? undefined : positiveInts(values.threads, '--threads')[0];
-  const torchThreads = values['torch-threads'] === undefined ? undefined : positiveInts(values['torch-threads'], '--torch-threads')[0];
+  // Like for like: PyTorch gets the cores the wasm backend trains on.
+  const torchThreads = values['torch-threads'] === undefined ? (threads ?? availableParallelism()) : positiveInts(values['torch-threads'], '--torch-threads')[0];
 
   const conditions = {
     date: new Date().toISOString(),
