@@ -92,7 +92,7 @@ describe('training-mode batch norm, wasm kernel vs cpu composite', () => {
   });
 });
 
-describe('ReLU gradient and the unfused Conv2D layer on wasm', () => {
+describe('ReLU gradient and the Conv2D layer\'s training route on wasm', () => {
   beforeAll(() => setupBackends());
 
   it('relu gradient matches cpu (threaded size, zeros and negatives)', async () => {
@@ -105,28 +105,53 @@ describe('ReLU gradient and the unfused Conv2D layer on wasm', () => {
     }, 1e-6);
   });
 
-  it('a first conv layer without activation skips the gradient with respect to the images, and gives the same weight gradients', async () => {
-    const xv = randomValues(4 * 10 * 10, 'conv-x');
-    const run = (backend: 'cpu' | 'wasm') => on(backend, () => {
-      const layer = tfl.layers.conv2d({ filters: 8, kernelSize: 3, inputShape: [10, 10, 1], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), biasInitializer: 'ones' });
-      const x = tf.tensor4d(xv, [4, 10, 10, 1]);
-      layer.apply(x);
-      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as tf.Tensor)) as tf.Scalar, weights);
-      return weights.map((w) => grads[w.name]!);
+  const CONV_CASES = [
+    { activation: 'linear', useBias: true, strides: 1, padding: 'valid', ci: 1, co: 32 },
+    { activation: 'relu', useBias: true, strides: 1, padding: 'valid', ci: 8, co: 8 },
+    { activation: 'relu', useBias: false, strides: 2, padding: 'same', ci: 4, co: 12 },
+    { activation: 'linear', useBias: false, strides: 1, padding: 'same', ci: 16, co: 8 },
+    { activation: 'tanh', useBias: true, strides: 1, padding: 'valid', ci: 3, co: 4 }, // the conv2d + add + activation route
+  ] as const;
+
+  for (const c of CONV_CASES) {
+    const label = `Conv2D layer ${c.ci}→${c.co} ${c.activation}${c.useBias ? ' + bias' : ''} stride ${c.strides} ${c.padding}: output and gradients (input, kernel, bias) match cpu`;
+    it(label, async () => {
+      const xv = randomValues(3 * 11 * 11 * c.ci, `conv-x ${label}`);
+      const run = (backend: 'cpu' | 'wasm') => on(backend, () => {
+        const layer = tfl.layers.conv2d({
+          filters: c.co, kernelSize: 3, strides: c.strides, padding: c.padding, activation: c.activation, useBias: c.useBias,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), biasInitializer: tfl.initializers.randomNormal({ seed: 4 }),
+        });
+        const x = tf.variable(tf.tensor4d(xv, [3, 11, 11, c.ci]));
+        const y = layer.apply(x) as tf.Tensor;
+        const weights = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+        const dy = tf.tensor(randomValues(y.size, `conv-dy ${label}`), y.shape);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar, weights);
+        return [y, ...weights.map((w) => grads[w.name]!)];
+      });
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      expect(got.length).toBe(ref.length);
+      ref.forEach((r, i) => r.values.forEach((v, j) => expect(Math.abs(got[i]!.values[j]! - v) / Math.max(1, Math.abs(v)), `output ${i} [${j}]`).toBeLessThan(1e-4)));
     });
+  }
+
+  it('a Conv2D layer trains through the one-kernel route, and a first layer skips the gradient with respect to the images', async () => {
     await tf.setBackend('wasm');
-    const layer = tfl.layers.conv2d({ filters: 8, kernelSize: 3, inputShape: [10, 10, 1] });
-    const x = tf.ones([2, 10, 10, 1]);
-    layer.apply(x);
-    const kernels = (await tf.profile(() => {
-      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-      tf.dispose(tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).grads);
-    })).kernels.map((k) => k.name);
-    expect(kernels).toContain('Conv2DBackpropFilter');
-    expect(kernels).not.toContain('Conv2DBackpropInput');
-    const ref = await run('cpu');
-    const got = await run('wasm');
-    ref.forEach((r, i) => r.values.forEach((v, j) => expect(Math.abs(got[i]!.values[j]! - v) / Math.max(1, Math.abs(v))).toBeLessThan(1e-4)));
+    for (const activation of ['linear', 'relu'] as const) {
+      const layer = tfl.layers.conv2d({ filters: 8, kernelSize: 3, activation, inputShape: [10, 10, 1] });
+      const x = tf.ones([2, 10, 10, 1]);
+      layer.apply(x);
+      const kernels = (await tf.profile(() => {
+        const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+        tf.dispose(tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).grads);
+      })).kernels.map((k) => k.name);
+      expect(kernels, activation).toContain('ProjectWasmConv2DTraining');
+      expect(kernels, activation).toContain('Conv2DBackpropFilter');
+      expect(kernels, activation).not.toContain('Conv2DBackpropInput');
+      expect(kernels, activation).not.toContain('Relu');
+      expect(kernels, activation).not.toContain('Add');
+      tf.dispose(x);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { batchNormTrainingConfig, batchNormTrainingGradConfig, batchNormTrainingGradient } from './batch-norm.ts';
 import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
+import { conv2dTrainingConfig, conv2dTrainingGradient } from './conv2d-training.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { castConfig, identityConfig } from './identity.ts';
@@ -40,6 +41,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   reluGradConfig,
+  conv2dTrainingConfig,
 ];
 
 /**
@@ -57,7 +59,7 @@ export function registerWasmTrainingKernels(): string[] {
     if (existing) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
-  if (!getGradient(batchNormTrainingGradient.kernelName)) registerGradient(batchNormTrainingGradient);
+  for (const g of [batchNormTrainingGradient, conv2dTrainingGradient]) if (!getGradient(g.kernelName)) registerGradient(g);
   patchAdamForWasm();
   patchReluGradientForWasm();
   patchLayersForWasm();

@@ -6,15 +6,17 @@
  *
  * - BatchNormalization: the fused kernel of ./batch-norm.ts instead of tf.moments +
  *   FusedBatchNorm and their ~25 gradient kernels.
- * - Conv2D: tfjs-core runs a conv without an activation as fused.conv2d, whose custom
- *   gradient computes the input gradient eagerly, even where nothing needs it: for a
- *   network's first layer, the gradient with respect to the images (15% of a GapCNN
- *   step). As conv2d + bias add, the Conv2D kernel's lazy gradient skips it. tfjs-core
- *   itself takes this unfused route for convs with an activation while training.
+ * - Conv2D (linear or ReLU): ./conv2d-training.ts, the conv with bias and ReLU in one pass
+ *   and a lazy gradient. tfjs-core runs a conv without an activation as fused.conv2d,
+ *   whose custom gradient computes the input gradient eagerly, even where nothing needs
+ *   it: for a network's first layer, the gradient with respect to the images (15% of a
+ *   GapCNN step); one with a ReLU as conv2d, Add and Relu, three passes. Other
+ *   activations take conv2d + bias add + the activation, with Conv2D's lazy gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormTraining } from './batch-norm.ts';
+import { conv2dTraining } from './conv2d-training.ts';
 import { recordingGradients } from './heap.ts';
 
 type Kwargs = Record<string, unknown>;
@@ -40,7 +42,7 @@ interface ConvInternals {
   padding: string;
   dataFormat: string;
   dilationRate: number | number[];
-  activation: { apply(x: tf.Tensor): tf.Tensor };
+  activation: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string };
 }
 
 function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -90,6 +92,13 @@ export function patchLayersForWasm(): void {
       if (tf.getBackend() !== 'wasm' || !recordingGradients() || this.rank !== 2 || this.dataFormat !== 'channelsLast' ||
         x.rank !== 4 || (this.padding !== 'same' && this.padding !== 'valid')) {
         return convCall.call(this, inputs, kwargs);
+      }
+      const activation = this.activation.getClassName();
+      const undilated = typeof this.dilationRate === 'number' ? this.dilationRate === 1 : this.dilationRate.every((d) => d === 1);
+      if ((activation === 'linear' || activation === 'relu') && undilated) {
+        return tf.tidy(() => conv2dTraining(x, this.kernel.read(), this.bias?.read() ?? null, {
+          strides: this.strides as [number, number], pad: this.padding as 'same' | 'valid', activation,
+        }));
       }
       return tf.tidy(() => {
         let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, this.kernel.read() as tf.Tensor4D, this.strides as [number, number],
