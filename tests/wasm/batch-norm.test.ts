@@ -92,6 +92,28 @@ describe('training-mode batch norm, wasm kernel vs cpu composite', () => {
   });
 });
 
+describe('inference-mode batch norm (FusedBatchNorm), wasm vs cpu', () => {
+  beforeAll(() => setupBackends());
+  const CASES = [
+    { shape: [256, 12, 12, 32], offset: true, scale: true, statShape: [32] }, // threaded
+    { shape: [3, 5, 5, 6], offset: false, scale: true, statShape: [6] },
+    { shape: [7, 10], offset: true, scale: false, statShape: [10] },
+    { shape: [2, 4, 4, 8], offset: true, scale: true, statShape: [1, 1, 1, 8] },
+    { shape: [2, 3, 3, 4], offset: true, scale: true, statShape: [2, 3, 3, 4] }, // not per channel: the backend's kernel
+  ];
+  for (const c of CASES) {
+    const label = `${c.shape.join('×')}, statistics ${c.statShape.join('×')}${c.offset ? ', offset' : ''}${c.scale ? ', scale' : ''}`;
+    it(label, async () => {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const ss = c.statShape.reduce((a, b) => a * b, 1);
+      const xv = randomValues(size, `inf-x ${label}`);
+      const [mv, vv, ov, sv] = ['m', 'v', 'o', 's'].map((k) => randomValues(ss, `inf-${k} ${label}`));
+      await compareBackends(label, () => [tf.batchNorm(tf.tensor(xv, c.shape), tf.tensor(mv!, c.statShape), tf.tensor(vv!.map((v) => 1 + Math.abs(v)), c.statShape),
+        c.offset ? tf.tensor(ov!, c.statShape) : undefined, c.scale ? tf.tensor(sv!, c.statShape) : undefined, 1e-3)], 1e-5);
+    });
+  }
+});
+
 describe('ReLU gradient and the Conv2D layer\'s training route on wasm', () => {
   beforeAll(() => setupBackends());
 

@@ -6,7 +6,7 @@ import { getGradient, getKernel, registerGradient, registerKernel, unregisterKer
 import { wasmKernel } from './heap.ts';
 import { adamUpdateConfig, patchAdamForWasm } from './adam.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
-import { batchNormTrainingConfig, batchNormTrainingGradConfig, batchNormTrainingGradient } from './batch-norm.ts';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig, batchNormTrainingGradient, fusedBatchNormConfig } from './batch-norm.ts';
 import { conv2dConfig, fusedConv2dConfig } from './conv2d.ts';
 import { conv2dTrainingConfig, conv2dTrainingGradient } from './conv2d-training.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
@@ -42,13 +42,14 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   batchNormTrainingGradConfig,
   reluGradConfig,
   conv2dTrainingConfig,
+  fusedBatchNormConfig,
 ];
 
 /**
  * The compiled kernels that ours call; captured before any of ours replaces one of the
  * same name.
  */
-const CALLED_ORIGINALS = ['Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sub', 'Identity', 'MaxPool', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
+const CALLED_ORIGINALS = ['Add', 'FusedBatchNorm', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sub', 'Identity', 'MaxPool', 'MaxPoolGrad', 'Multiply', 'Sum', 'Tile', 'Transpose', 'Reshape'];
 
 /** Registers (idempotently) the kernels that training on wasm needs. Returns their names. */
 export function registerWasmTrainingKernels(): string[] {
