@@ -29,7 +29,8 @@ export async function predictSubset(
   for (let from = 0; from < n; from += batch) {
     const to = Math.min(n, from + batch);
     const x = imageBatch(data, indices, from, to);
-    const y = model.predict(x) as tf.Tensor;
+    // One call per batch (predict would otherwise split it into batches of 32).
+    const y = model.predict(x, { batchSize: batch }) as tf.Tensor;
     probs.set(await y.data(), from * c);
     tf.dispose([x, y]);
     opts.progress?.update(to);
