@@ -28,6 +28,16 @@ const CASES: ConvCase[] = [
   { b: 64, h: 9, w: 9, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
   { b: 2, h: 10, w: 7, ci: 12, co: 16, k: 3, s: 1, pad: 'same' },
   { b: 2, h: 8, w: 8, ci: 16, co: 8, k: 3, s: 2, pad: 'same' },
+  // Winograd F(4×4,3×3) (outputs ≥ 6×6, ./winograd.ts winograd43Applies), forward and/or input gradient:
+  // odd and even outputs, not multiples of 4, partial edge tiles, both paddings, batch 1 and 64, 8–128 channels.
+  { b: 1, h: 11, w: 13, ci: 8, co: 12, k: 3, s: 1, pad: 'same' },
+  { b: 64, h: 10, w: 10, ci: 8, co: 12, k: 3, s: 1, pad: 'valid' },
+  { b: 2, h: 14, w: 14, ci: 16, co: 24, k: 3, s: 1, pad: 'valid' },
+  { b: 2, h: 18, w: 17, ci: 32, co: 16, k: 3, s: 1, pad: 'same' },
+  { b: 64, h: 9, w: 9, ci: 8, co: 16, k: 3, s: 1, pad: 'valid' },
+  { b: 64, h: 8, w: 8, ci: 16, co: 16, k: 3, s: 1, pad: 'same' },
+  { b: 1, h: 16, w: 16, ci: 128, co: 64, k: 3, s: 1, pad: 'same' },
+  { b: 1, h: 31, w: 31, ci: 32, co: 64, k: 3, s: 1, pad: 'valid' },
   // 1×1 as matrix products (ResNet50's bottlenecks and projections), odd sizes, stride 1 and 2.
   { b: 3, h: 7, w: 5, ci: 12, co: 20, k: 1, s: 1, pad: 'valid' },
   { b: 64, h: 5, w: 5, ci: 8, co: 16, k: 1, s: 2, pad: 'valid' },
@@ -51,12 +61,15 @@ describe('conv2d gradients, wasm vs cpu', () => {
         const y = tf.conv2d(x, w, c.s, c.pad);
         // A fixed random cotangent makes every output position count differently.
         const dy = tf.tensor(randomValues(y.size, `dy${name(c)}`), y.shape);
-        // Plain conv2d: the layers API's conv without bias (ResNet50) takes this path.
-        const plain = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad), dy)));
+        // Plain conv2d: the layers API's conv without bias (ResNet50) takes this path. Its
+        // value is computed while recording gradients, i.e. by the training kernels (y above
+        // may be XNNPACK's: small inference convs go there).
+        const plain = tf.valueAndGrads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad));
         // Fused conv + bias + relu: the layers API's conv with an activation.
         const fused = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
           tf.sum(tf.mul(tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: c.s, pad: c.pad, bias: bb, activation: 'relu' }), dy)));
-        return [y, ...plain([x, w]), ...fused([x, w, bias])];
+        const { value, grads } = plain([x, w], dy as tf.Tensor4D);
+        return [y, value, ...grads, ...fused([x, w, bias])];
       });
     });
   }

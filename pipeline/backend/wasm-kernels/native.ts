@@ -45,6 +45,17 @@ export interface NativeKernels {
     H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
   ): void;
   winograd_filter_grad_finish(du: number, dw: number, CI: number, CO: number): void;
+  // ./native/winograd43.c
+  winograd43_filter(g: number, u: number, CI: number, CO: number): void;
+  winograd43_conv3x3(
+    x: number, u: number, out: number, scratch: number, scratchFloats: number, t0: number, t1: number,
+    H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
+  ): void;
+  winograd43_filter_grad_tiles(
+    x: number, dy: number, du: number, scratch: number, scratchFloats: number, t0: number, t1: number,
+    H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
+  ): void;
+  winograd43_filter_grad_finish(du: number, dw: number, CI: number, CO: number): void;
   winograd_conv3x3(
     x: number, u: number, out: number, scratch: number, scratchFloats: number, t0: number, t1: number,
     H: number, W: number, CI: number, OH: number, OW: number, CO: number, pt: number, pl: number,
@@ -83,7 +94,8 @@ export interface NativeKernels {
 export type KernelName = keyof NativeKernels;
 const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale', 'gemm', 'gemm_at_b', 'gather_strided', 'gemm_abt', 'conv2d_im2col', 'binary_same',
   'sc_conv2d', 'sc_conv2d_filter_grad', 'sc_column_sum', 'sc_max_pool', 'sc_max_pool_grad_disjoint',
-  'bn_moment', 'bn_apply', 'bn_grad_sums', 'bn_grad_apply', 'relu_grad'];
+  'bn_moment', 'bn_apply', 'bn_grad_sums', 'bn_grad_apply', 'relu_grad',
+  'winograd43_filter', 'winograd43_conv3x3', 'winograd43_filter_grad_tiles', 'winograd43_filter_grad_finish'];
 
 export interface Job {
   fn: KernelName;

@@ -4,7 +4,9 @@
  * less arithmetic than the direct convolution XNNPACK runs (which at ~12 GMAC/s per core
  * was most of a training step). Every conv of the four compact models is 3×3 stride 1,
  * both forward and as the input gradient (a 3×3 stride-1 conv with the flipped filter).
- * The filter gradient sums its products in the Winograd domain too.
+ * The filter gradient sums its products in the Winograd domain too. Larger images (outputs
+ * ≥ 6×6, see winograd43Applies) run F(4×4, 3×3) instead (./native/winograd43.c), forward,
+ * input and filter gradient: 36 products per 4×4 outputs, 2.25 per output against 4.
  * Used for training's unfused Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter;
  * inference's FusedConv2D stays on XNNPACK.
  */
@@ -22,6 +24,18 @@ export function winogradApplies(CI: number, CO: number, scratchFloats: number, t
 }
 
 /**
+ * Whether winogradConv3x3 runs F(4×4, 3×3) (./native/winograd43.c: 36 products per 4×4
+ * outputs, 2.25 per output against F(2×2)'s 4) rather than F(2×2): when its products,
+ * counting the waste of partial edge tiles, are clearly fewer, and a scratch block holds
+ * enough tiles (36·tb·(CI + CO) floats) for the products to dominate the transforms.
+ */
+export function winograd43Applies(OH: number, OW: number, CI: number, CO: number, scratchFloats: number): boolean {
+  const f2 = 16 * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const f4 = 36 * Math.ceil(OH / 4) * Math.ceil(OW / 4);
+  return OH >= 6 && OW >= 6 && f4 <= 0.75 * f2 && scratchFloats / (36 * (CI + CO)) >= 6;
+}
+
+/**
  * out [B, OH, OW, CO] = conv3x3(x [B, H, W, CI], filter [3, 3, CI, CO]), stride 1, with
  * pt/pl rows/columns of zeros above/left of x (and below/right as far as OH/OW need).
  */
@@ -29,6 +43,18 @@ export function winogradConv3x3(backend: BackendWasm, x: TensorInfo, filter: Ten
   const [B, H, W, CI] = x.shape as [number, number, number, number];
   const CO = filter.shape[3]!;
   const n = native(backend);
+  if (winograd43Applies(OH, OW, CI, CO, n.scratchFloats)) {
+    const u = alloc(backend, [36, CI, CO]);
+    n.kernels.winograd43_filter(ptr(backend, filter), ptr(backend, u), CI, CO);
+    const out = alloc(backend, [B, OH, OW, CO]);
+    const [px, pu, po] = [ptr(backend, x), ptr(backend, u), ptr(backend, out)];
+    n.parallel(split(B * Math.ceil(OH / 4) * Math.ceil(OW / 4), n.threads).map(([t0, t1], i) => ({
+      fn: 'winograd43_conv3x3' as const,
+      args: [px, pu, po, n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
+    })));
+    free(backend, u);
+    return out;
+  }
   const u = alloc(backend, [16, CI, CO]);
   n.kernels.winograd_filter(ptr(backend, filter), ptr(backend, u), CI, CO);
   const out = alloc(backend, [B, OH, OW, CO]);
@@ -51,6 +77,20 @@ export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Tens
   const [, H, W, CI] = x.shape as [number, number, number, number];
   const [B, OH, OW, CO] = dy.shape as [number, number, number, number];
   const n = native(backend);
+  if (winograd43Applies(OH, OW, CI, CO, n.scratchFloats)) {
+    const ranges = split(B * Math.ceil(OH / 4) * Math.ceil(OW / 4), n.threads);
+    const partials = ranges.map(() => alloc(backend, [36, CI, CO]));
+    const [px, pdy] = [ptr(backend, x), ptr(backend, dy)];
+    n.parallel(ranges.map(([t0, t1], i) => ({
+      fn: 'winograd43_filter_grad_tiles' as const,
+      args: [px, pdy, ptr(backend, partials[i]!), n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
+    })));
+    for (const p of partials.slice(1)) n.kernels.accumulate(ptr(backend, partials[0]!), ptr(backend, p), 36 * CI * CO);
+    const dw = alloc(backend, [3, 3, CI, CO]);
+    n.kernels.winograd43_filter_grad_finish(ptr(backend, partials[0]!), ptr(backend, dw), CI, CO);
+    free(backend, ...partials);
+    return dw;
+  }
   const ranges = split(B * Math.ceil(OH / 2) * Math.ceil(OW / 2), n.threads);
   const partials = ranges.map(() => alloc(backend, [16, CI, CO]));
   const [px, pdy] = [ptr(backend, x), ptr(backend, dy)];

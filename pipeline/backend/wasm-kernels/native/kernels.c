@@ -755,3 +755,4 @@ void binary_same(const float *a, const float *b, float *out, int n, int op) {
 /* Batch normalisation and ReLU gradients for training: */
 #include "batch-norm.c"
 #include "small-channels.c"
+#include "winograd43.c"
