@@ -35,14 +35,19 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
   },
   cpu: {
     description:
-      'The default without native TensorFlow: sized so that npm run build finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side. ' +
-      'Reduced-Filter CNN sees the whole training split each epoch; the other compact CNNs a fresh stratified subset each epoch; ResNet50 a small one.',
+      'The default without native TensorFlow: sized so that npm run build finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side (one core each). ' +
+      'Reduced-Filter CNN gets the study\'s full budget; TinyCNN and GAP CNN see the whole training split each epoch for 3 epochs; Basic CNN a fresh stratified half of it each epoch; ResNet50 a small subset.',
+    // Sized from `npm run bench -- --threads 1` run twice side by side (the pipeline's two
+    // lanes) on the 2-core build machine, images/s at batch 64 (ResNet50: 32): ReducedFilter
+    // 2100, TinyCNN 260, BasicCNN 158, GapCNN 153, ResNet50 9.1 (inference 30.5). One lane
+    // trains ResNet50 (2 × 8,000 images ≈ 1,950 s, plus ~200 s for the full test split);
+    // the other the four compact CNNs (≈ 270 + 600 + 1,030 + 340 s, plus validation).
     budgets: {
-      'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
-      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 24_000 },
-      'gap-cnn': { ...STUDY_BUDGET, epochs: 3, trainLimit: 16_000 },
-      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 16_000 },
-      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 3_200, validationLimit: 600, batchSize: 32, timeLimitSeconds: 1_200 },
+      'reduced-filter-cnn': { ...STUDY_BUDGET },
+      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'gap-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 24_000 },
+      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 8_000, validationLimit: 600, batchSize: 32, timeLimitSeconds: 2_100 },
     },
   },
   full: {
