@@ -7,8 +7,8 @@
  * The filter gradient sums its products in the Winograd domain too. Larger images (outputs
  * ≥ 6×6, see winograd43Applies) run F(4×4, 3×3) instead (./native/winograd43.c), forward,
  * input and filter gradient: 36 products per 4×4 outputs, 2.25 per output against 4.
- * Used for training's unfused Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter;
- * inference's FusedConv2D stays on XNNPACK.
+ * Used for Conv2D, FusedConv2D (small inference batches excepted, see ./conv2d.ts),
+ * Conv2DBackpropInput and Conv2DBackpropFilter.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, free, type BackendWasm } from './heap.ts';
@@ -35,6 +35,16 @@ export function winograd43Applies(OH: number, OW: number, CI: number, CO: number
   return OH >= 6 && OW >= 6 && f4 <= 0.75 * f2 && scratchFloats / (36 * (CI + CO)) >= 6;
 }
 
+/** The native functions and sizes of F(2×2, 3×3) and F(4×4, 3×3). */
+const VARIANTS = {
+  f2: { tile: 2, points: 16, filter: 'winograd_filter', conv: 'winograd_conv3x3', gradTiles: 'winograd_filter_grad_tiles', gradFinish: 'winograd_filter_grad_finish' },
+  f4: { tile: 4, points: 36, filter: 'winograd43_filter', conv: 'winograd43_conv3x3', gradTiles: 'winograd43_filter_grad_tiles', gradFinish: 'winograd43_filter_grad_finish' },
+} as const;
+
+function variant(OH: number, OW: number, CI: number, CO: number, scratchFloats: number) {
+  return VARIANTS[winograd43Applies(OH, OW, CI, CO, scratchFloats) ? 'f4' : 'f2'];
+}
+
 /**
  * out [B, OH, OW, CO] = conv3x3(x [B, H, W, CI], filter [3, 3, CI, CO]), stride 1, with
  * pt/pl rows/columns of zeros above/left of x (and below/right as far as OH/OW need).
@@ -43,25 +53,14 @@ export function winogradConv3x3(backend: BackendWasm, x: TensorInfo, filter: Ten
   const [B, H, W, CI] = x.shape as [number, number, number, number];
   const CO = filter.shape[3]!;
   const n = native(backend);
-  if (winograd43Applies(OH, OW, CI, CO, n.scratchFloats)) {
-    const u = alloc(backend, [36, CI, CO]);
-    n.kernels.winograd43_filter(ptr(backend, filter), ptr(backend, u), CI, CO);
-    const out = alloc(backend, [B, OH, OW, CO]);
-    const [px, pu, po] = [ptr(backend, x), ptr(backend, u), ptr(backend, out)];
-    n.parallel(split(B * Math.ceil(OH / 4) * Math.ceil(OW / 4), n.threads).map(([t0, t1], i) => ({
-      fn: 'winograd43_conv3x3' as const,
-      args: [px, pu, po, n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
-    })));
-    free(backend, u);
-    return out;
-  }
-  const u = alloc(backend, [16, CI, CO]);
-  n.kernels.winograd_filter(ptr(backend, filter), ptr(backend, u), CI, CO);
+  const v = variant(OH, OW, CI, CO, n.scratchFloats);
+  const u = alloc(backend, [v.points, CI, CO]);
+  n.kernels[v.filter](ptr(backend, filter), ptr(backend, u), CI, CO);
   const out = alloc(backend, [B, OH, OW, CO]);
-  const tiles = B * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const tiles = B * Math.ceil(OH / v.tile) * Math.ceil(OW / v.tile);
   const [px, pu, po] = [ptr(backend, x), ptr(backend, u), ptr(backend, out)];
   n.parallel(split(tiles, n.threads).map(([t0, t1], i) => ({
-    fn: 'winograd_conv3x3' as const,
+    fn: v.conv,
     args: [px, pu, po, n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
   })));
   free(backend, u);
@@ -77,30 +76,17 @@ export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Tens
   const [, H, W, CI] = x.shape as [number, number, number, number];
   const [B, OH, OW, CO] = dy.shape as [number, number, number, number];
   const n = native(backend);
-  if (winograd43Applies(OH, OW, CI, CO, n.scratchFloats)) {
-    const ranges = split(B * Math.ceil(OH / 4) * Math.ceil(OW / 4), n.threads);
-    const partials = ranges.map(() => alloc(backend, [36, CI, CO]));
-    const [px, pdy] = [ptr(backend, x), ptr(backend, dy)];
-    n.parallel(ranges.map(([t0, t1], i) => ({
-      fn: 'winograd43_filter_grad_tiles' as const,
-      args: [px, pdy, ptr(backend, partials[i]!), n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
-    })));
-    for (const p of partials.slice(1)) n.kernels.accumulate(ptr(backend, partials[0]!), ptr(backend, p), 36 * CI * CO);
-    const dw = alloc(backend, [3, 3, CI, CO]);
-    n.kernels.winograd43_filter_grad_finish(ptr(backend, partials[0]!), ptr(backend, dw), CI, CO);
-    free(backend, ...partials);
-    return dw;
-  }
-  const ranges = split(B * Math.ceil(OH / 2) * Math.ceil(OW / 2), n.threads);
-  const partials = ranges.map(() => alloc(backend, [16, CI, CO]));
+  const v = variant(OH, OW, CI, CO, n.scratchFloats);
+  const ranges = split(B * Math.ceil(OH / v.tile) * Math.ceil(OW / v.tile), n.threads);
+  const partials = ranges.map(() => alloc(backend, [v.points, CI, CO]));
   const [px, pdy] = [ptr(backend, x), ptr(backend, dy)];
   n.parallel(ranges.map(([t0, t1], i) => ({
-    fn: 'winograd_filter_grad_tiles' as const,
+    fn: v.gradTiles,
     args: [px, pdy, ptr(backend, partials[i]!), n.scratch[i]!, n.scratchFloats, t0, t1, H, W, CI, OH, OW, CO, pt, pl],
   })));
-  for (const p of partials.slice(1)) n.kernels.accumulate(ptr(backend, partials[0]!), ptr(backend, p), 16 * CI * CO);
+  for (const p of partials.slice(1)) n.kernels.accumulate(ptr(backend, partials[0]!), ptr(backend, p), v.points * CI * CO);
   const dw = alloc(backend, [3, 3, CI, CO]);
-  n.kernels.winograd_filter_grad_finish(ptr(backend, partials[0]!), ptr(backend, dw), CI, CO);
+  n.kernels[v.gradFinish](ptr(backend, partials[0]!), ptr(backend, dw), CI, CO);
   free(backend, ...partials);
   return dw;
 }

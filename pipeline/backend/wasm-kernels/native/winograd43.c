@@ -72,6 +72,38 @@ static inline void wg43_at(const v128_t *m, v128_t *r) {
   r[3] = wasm_f32x4_add(wasm_f32x4_add(b, wasm_f32x4_mul(e, wasm_f32x4_splat(8))), m[5]);
 }
 
+/* v [36, tb, CI] at tile k of its block = Bᵀ·d·B for the 6×6 input window at (ih0, iw0) of image b
+ * (zeros outside x): the input transform of both the forward pass and the filter gradient. */
+static inline void wg43_input_tile(const float *x, float *v, int k, int tb, int b, int ih0, int iw0, int H, int W, int CI) {
+  const v128_t zero = wasm_f32x4_splat(0);
+  const int inside = ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 6 <= W;
+  for (int c = 0; c < CI; c += 4) {
+    v128_t e[6][6]; /* e[j] = Bᵀ·(column j of d) */
+    for (int j = 0; j < 6; j++) {
+      const int iw = iw0 + j;
+      v128_t d[6];
+      if (inside) {
+        const float *p = x + ((b * H + ih0) * W + iw) * CI + c;
+        for (int i = 0; i < 6; i++) d[i] = wasm_v128_load(p + i * W * CI);
+      } else {
+        for (int i = 0; i < 6; i++) {
+          const int ih = ih0 + i;
+          d[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(x + ((b * H + ih) * W + iw) * CI + c) : zero;
+        }
+      }
+      wg43_bt(d, e[j]);
+    }
+    const int step = tb * CI;
+    for (int i = 0; i < 6; i++) { /* row i of Bᵀ·d, times B */
+      v128_t row[6], r[6];
+      for (int j = 0; j < 6; j++) row[j] = e[j][i];
+      wg43_bt(row, r);
+      float *o = v + ((i * 6) * tb + k) * CI + c;
+      for (int j = 0; j < 6; j++) wasm_v128_store(o + j * step, r[j]);
+    }
+  }
+}
+
 /*
  * out [B, OH, OW, CO] for the 4×4 output tiles [t0, t1) of a 3×3, stride-1 convolution of
  * x [B, H, W, CI] (zero outside, top/left padding pt/pl) with u [36, CI, CO]
@@ -87,7 +119,6 @@ void winograd43_conv3x3(const float *x, const float *u, float *out, float *scrat
   if (tb < 1) tb = 1;
   float *v = scratch;
   float *m = scratch + 36 * tb * CI;
-  const v128_t zero = wasm_f32x4_splat(0);
   for (int tile0 = t0; tile0 < t1; tile0 += tb) {
     const int nt = t1 - tile0 < tb ? t1 - tile0 : tb;
     /* Input transform. */
@@ -95,32 +126,7 @@ void winograd43_conv3x3(const float *x, const float *u, float *out, float *scrat
       const int t = tile0 + k;
       const int tw = t % TW, th = (t / TW) % TH, b = t / (TW * TH);
       const int ih0 = 4 * th - pt, iw0 = 4 * tw - pl;
-      const int inside = ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 6 <= W;
-      for (int c = 0; c < CI; c += 4) {
-        v128_t e[6][6]; /* e[j] = Bᵀ·(column j of d) */
-        for (int j = 0; j < 6; j++) {
-          const int iw = iw0 + j;
-          v128_t d[6];
-          if (inside) {
-            const float *p = x + ((b * H + ih0) * W + iw) * CI + c;
-            for (int i = 0; i < 6; i++) d[i] = wasm_v128_load(p + i * W * CI);
-          } else {
-            for (int i = 0; i < 6; i++) {
-              const int ih = ih0 + i;
-              d[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(x + ((b * H + ih) * W + iw) * CI + c) : zero;
-            }
-          }
-          wg43_bt(d, e[j]);
-        }
-        const int step = tb * CI;
-        for (int i = 0; i < 6; i++) { /* row i of Bᵀ·d, times B */
-          v128_t row[6], r[6];
-          for (int j = 0; j < 6; j++) row[j] = e[j][i];
-          wg43_bt(row, r);
-          float *o = v + ((i * 6) * tb + k) * CI + c;
-          for (int j = 0; j < 6; j++) wasm_v128_store(o + j * step, r[j]);
-        }
-      }
+      wg43_input_tile(x, v, k, tb, b, ih0, iw0, H, W, CI);
     }
     /* The 36 products. */
     for (int xi = 0; xi < 36; xi++) gemm_nn(v + xi * tb * CI, u + xi * CI * CO, m + xi * tb * CO, nt, CO, CI);
@@ -194,32 +200,7 @@ void winograd43_filter_grad_tiles(const float *x, const float *dy, float *du, fl
       const int t = tile0 + k;
       const int tw = t % TW, th = (t / TW) % TH, b = t / (TW * TH);
       const int ih0 = 4 * th - pt, iw0 = 4 * tw - pl;
-      const int inside = ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 6 <= W;
-      for (int c = 0; c < CI; c += 4) {
-        v128_t e[6][6];
-        for (int j = 0; j < 6; j++) {
-          const int iw = iw0 + j;
-          v128_t d[6];
-          if (inside) {
-            const float *p = x + ((b * H + ih0) * W + iw) * CI + c;
-            for (int i = 0; i < 6; i++) d[i] = wasm_v128_load(p + i * W * CI);
-          } else {
-            for (int i = 0; i < 6; i++) {
-              const int ih = ih0 + i;
-              d[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? wasm_v128_load(x + ((b * H + ih) * W + iw) * CI + c) : zero;
-            }
-          }
-          wg43_bt(d, e[j]);
-        }
-        const int step = tb * CI;
-        for (int i = 0; i < 6; i++) {
-          v128_t row[6], r[6];
-          for (int j = 0; j < 6; j++) row[j] = e[j][i];
-          wg43_bt(row, r);
-          float *o = v + ((i * 6) * tb + k) * CI + c;
-          for (int j = 0; j < 6; j++) wasm_v128_store(o + j * step, r[j]);
-        }
-      }
+      wg43_input_tile(x, v, k, tb, b, ih0, iw0, H, W, CI);
       const int oh0 = 4 * th, ow0 = 4 * tw;
       const int rows = OH - oh0 < 4 ? OH - oh0 : 4, cols = OW - ow0 < 4 ? OW - ow0 : 4;
       for (int c = 0; c < CO; c += 4) {
