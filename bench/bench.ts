@@ -158,7 +158,7 @@ async function useBackend(name: Backend, opts: { threads?: number; stock: boolea
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
     return ['wasm: stock tfjs-backend-wasm, 1 thread, no training kernels'];
   }
-  const { initWasmBackend } = await import('../pipeline/backend/wasm.ts');
+  const { enableWasmTraining: initWasmBackend } = await import('tfjs-wasm-training');
   return (await initWasmBackend(opts.threads ? { threads: opts.threads } : {})).notes;
 }
 

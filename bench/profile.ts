@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_IDS, type ModelId } from '../schema/results.ts';
 import { MODELS } from '../pipeline/models/index.ts';
-import { initWasmBackend } from '../pipeline/backend/wasm.ts';
+import { enableWasmTraining as initWasmBackend } from 'tfjs-wasm-training';
 
 const HELP = `npm run profile -- <model> [batch] [options]
 

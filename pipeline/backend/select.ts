@@ -44,7 +44,7 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 }
 
 async function tryWasm(threads?: number): Promise<string[]> {
-  const { initWasmBackend } = await import('./wasm.ts');
+  const { enableWasmTraining: initWasmBackend } = await import('tfjs-wasm-training');
   const { notes } = await initWasmBackend(threads ? { threads } : undefined);
   return notes;
 }

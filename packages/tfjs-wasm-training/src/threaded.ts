@@ -7,7 +7,7 @@
  * flags (tsx's hooks cannot parse Emscripten's worker).
  *
  * What the project wants from this build is its shared memory, on which the training
- * kernels' helper threads work (./wasm-kernels/native.ts). XNNPACK's own thread pool is
+ * kernels' helper threads work (./native.ts). XNNPACK's own thread pool is
  * asked for `xnnpackThreads` threads: measured here, a pool of 2 made small operations
  * (inference at batch 1, ReLU, pooling) up to 3× slower on a busy machine (every op waits
  * for its slowest thread), while the big training operations run in the project's kernels.

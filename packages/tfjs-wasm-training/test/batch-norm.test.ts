@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTraining } from '../../pipeline/backend/wasm-kernels/batch-norm.ts';
+import { batchNormTraining } from '../src/batch-norm.ts';
 import { compareBackends, on, randomValues, setupBackends } from './compare.ts';
 
 const EPS = 1e-3;

@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { memoryOf, type BackendWasm } from './heap.ts';
-import { RELAXED_SIMD_SHARED_WASM, RELAXED_SIMD_WASM, SIMD_SHARED_WASM, SIMD_WASM } from './native/kernels.generated.ts';
+import { RELAXED_SIMD_SHARED_WASM, RELAXED_SIMD_WASM, SIMD_SHARED_WASM, SIMD_WASM } from '../native/kernels.generated.ts';
 
 export interface NativeKernels {
   conv2d_filter_grad(

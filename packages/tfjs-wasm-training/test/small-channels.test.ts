@@ -1,5 +1,5 @@
 /**
- * The few-channel kernels (../../pipeline/backend/wasm-kernels/small-channels.ts: direct
+ * The few-channel kernels (../src/small-channels.ts: direct
  * convolution forward, input and filter gradients; max pooling and its non-overlapping
  * gradient; narrow column sums) against the cpu backend: stride 1 and 2, same and valid
  * padding, batch 1 and 64, odd sizes, and ReducedFilterCNN's exact shapes.

@@ -1,7 +1,7 @@
 /**
  * The wasm backend, made able to train: loads tfjs-backend-wasm (SIMD build), then
  * registers the kernels that its 4.22 release lacks or runs slowly for training
- * (see ./wasm-kernels/).
+ * (see ./register.ts).
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -11,12 +11,11 @@ import * as tf from '@tensorflow/tfjs-core';
 // not only layers'), so code that calls tf.grads before importing tfjs-layers needs this.
 import '@tensorflow/tfjs-layers';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
-import { native, startNativeHelpers } from './wasm-kernels/native.ts';
-import type { BackendWasm } from './wasm-kernels/heap.ts';
-import { useThreadedWasm } from './wasm-threaded.ts';
+import { registerWasmTrainingKernels } from './register.ts';
+import { native, startNativeHelpers } from './native.ts';
+import type { BackendWasm } from './heap.ts';
+import { useThreadedWasm } from './threaded.ts';
 
-export { registerWasmTrainingKernels };
 
 let pathsSet = false;
 
@@ -35,13 +34,13 @@ function pointAtBinaries(): void {
 
 /**
  * Sets the tfjs backend to 'wasm', ready to train the project's models. `threads` (default:
- * every core) > 1 starts tfjs-backend-wasm's multithreaded build (see ./wasm-threaded.ts)
+ * every core) > 1 starts tfjs-backend-wasm's multithreaded build (see ./threaded.ts)
  * so that the training kernels can split their work over that many threads; XNNPACK's own
  * operations stay on one (see there why). 1, or a failure to start the threaded build,
  * gives the single-threaded SIMD build. The notes say which. Threads are fixed when the
  * backend first starts: a later call cannot change them.
  */
-export async function initWasmBackend(opts: { threads?: number } = {}): Promise<{ notes: string[] }> {
+export async function enableWasmTraining(opts: { threads?: number } = {}): Promise<{ notes: string[] }> {
   const notes: string[] = [];
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${opts.threads}`);

@@ -6,14 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
 import { expect } from 'vitest';
-import { initWasmBackend } from '../../pipeline/backend/wasm.ts';
+import { enableWasmTraining } from '../src/index.ts';
 
 let ready: Promise<unknown> | null = null;
 /** Initialises both backends once per test file (wasm with every core unless told). */
 export function setupBackends(opts: { threads?: number } = {}): Promise<unknown> {
   ready ??= (async () => {
     await tf.setBackend('cpu');
-    await initWasmBackend(opts);
+    await enableWasmTraining(opts);
   })();
   return ready;
 }

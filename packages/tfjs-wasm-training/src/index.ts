@@ -1,0 +1,5 @@
+/**
+ * tfjs-wasm-training: makes @tensorflow/tfjs-backend-wasm 4.22 train convolutional networks
+ * (tensorflow/tfjs#8474). One entry: enableWasmTraining().
+ */
+export { enableWasmTraining } from './enable.ts';
