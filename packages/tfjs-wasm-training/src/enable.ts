@@ -17,6 +17,16 @@ import type { BackendWasm } from './heap.ts';
 import { useThreadedWasm } from './threaded.ts';
 
 
+export interface WasmTrainingOptions {
+  /** Threads for the training kernels; default every core. Fixed when the backend first starts. */
+  threads?: number;
+}
+
+export interface WasmTrainingResult {
+  /** One line each: SIMD or not, threads, the kernels registered, and any fallback taken. */
+  notes: string[];
+}
+
 let pathsSet = false;
 
 /**
@@ -40,7 +50,7 @@ function pointAtBinaries(): void {
  * gives the single-threaded SIMD build. The notes say which. Threads are fixed when the
  * backend first starts: a later call cannot change them.
  */
-export async function enableWasmTraining(opts: { threads?: number } = {}): Promise<{ notes: string[] }> {
+export async function enableWasmTraining(opts: WasmTrainingOptions = {}): Promise<WasmTrainingResult> {
   const notes: string[] = [];
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${opts.threads}`);
