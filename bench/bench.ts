@@ -19,6 +19,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { MODEL_IDS, type ModelId } from '../schema/results.ts';
 import { MODELS } from '../pipeline/models/index.ts';
+import { median } from '../pipeline/shared/stats.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 type Backend = 'wasm' | 'cpu' | 'tensorflow';
@@ -83,12 +84,6 @@ function positive(value: string, flag: string): number {
   return n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** Images/s of `step` (which handles `images` images), median of `repeats` timed runs after `warmups` untimed steps. */
 async function throughput(step: () => Promise<void>, images: number, repeats: number, minSeconds: number, warmups = 1): Promise<number[]> {
   for (let i = 0; i < warmups; i++) await step();
@@ -119,7 +114,7 @@ async function benchModel(
   id: ModelId, backend: Backend, trainBatches: number[], inferBatches: number[], repeats: number, minSeconds: number, warmups = 1,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const model: tfl.LayersModel = MODELS[id].build({ seed: 1 });
+  const model: tfl.LayersModel = MODELS[id].build({ seed: 1, classes: 6 });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   for (const batch of trainBatches) {
     const { x, y } = randomBatch(batch, batch);

@@ -56,7 +56,7 @@ const minMs = Number(values['min-ms']);
 
 const { notes } = await initWasmBackend(values.threads ? { threads: count(values.threads, '--threads') } : {});
 console.log(notes.join('\n'));
-const model = MODELS[id].build({ seed: 1 });
+const model = MODELS[id].build({ seed: 1, classes: 6 });
 model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
 const x = tf.randomUniform([batch, 64, 64, 1], 0, 1, 'float32', 1);
 const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 6), 'int32'), 6), 'float32'));

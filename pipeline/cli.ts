@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { MODEL_IDS, PROFILES, type ModelId, type ProfileName } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
-import { createReporter } from './train/progress.ts';
+import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
+import { UserError } from '../schema/errors.ts';
+import { createReporter } from './shared/progress.ts';
 
 const HELP = `Usage: npm run pipeline -- run [options]
 
@@ -27,7 +29,9 @@ Options:
                            number of cores on wasm/cpu, 1 on native TensorFlow)
   --threads N              threads for the wasm backend's XNNPACK
   --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
-  --out DIR                results bundle directory (default: results)
+  --out DIR                results bundle directory (default: ${DEFAULT_RESULTS_DIR}); the site
+                           renders the bundle named by $${RESULTS_DIR_ENV}, default the same,
+                           so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR
   --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache)
   --seed N                 seed for split, initialisation and shuffling (default: 42)
   --imagenet-weights PATH  model.json of a tfjs-layers export of Keras ResNet50 ImageNet
@@ -53,7 +57,7 @@ function parse(argv: string[]) {
       threads: { type: 'string' },
       jobs: { type: 'string' },
       models: { type: 'string' },
-      out: { type: 'string', default: 'results' },
+      out: { type: 'string', default: DEFAULT_RESULTS_DIR },
       'cache-dir': { type: 'string', default: '.cache' },
       seed: { type: 'string', default: '42' },
       'imagenet-weights': { type: 'string' },
@@ -94,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
 
   // Imported after argument checks so --help and usage errors answer instantly.
-  const { runPipeline } = await import('./run.ts');
+  const { runPipeline } = await import('./run/pipeline.ts');
   const reporter = createReporter({ quiet: values.quiet });
   const started = Date.now();
   await runPipeline({
@@ -122,7 +126,6 @@ main(process.argv.slice(2))
     const err = e as Error;
     // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
     // else is a bug, whose stack DEBUG=1 shows.
-    const expected = ['DataError', 'BackendError', 'BundleError', 'ExportError', 'TrainingError'].includes(err?.name);
-    if (expected) fail(err.message);
+    if (e instanceof UserError) fail(e.message);
     fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
   });

@@ -25,15 +25,25 @@ const STUDY_DESCRIPTION =
 const all = (budget: Budget): Record<ModelId, Budget> =>
   Object.fromEntries(MODEL_IDS.map((id) => [id, budget])) as Record<ModelId, Budget>;
 
-const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<ModelId, Budget> }> = {
+/** How long inference is timed (see evaluate/latency.ts); not part of a model's inputs. */
+export interface LatencyRuns {
+  batch1Runs?: number;
+  batch256Runs?: number;
+  budgetMs?: number;
+}
+
+const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<ModelId, Budget>; latency: LatencyRuns }> = {
   smoke: {
     description: 'A seconds-long run for tests: a few hundred images, one epoch, ResNet50 on a handful of images.',
+    // The smoke profile exists for tests: one timed run per batch size is enough there.
+    latency: { batch1Runs: 3, batch256Runs: 1, budgetMs: 1000 },
     budgets: {
       ...all({ epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, testLimit: 240, timeLimitSeconds: null }),
       resnet50: { epochs: 1, batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, testLimit: 24, timeLimitSeconds: null },
     },
   },
   cpu: {
+    latency: {},
     description:
       'The default without native TensorFlow: sized so that npm run build finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side (one core each). ' +
       'Reduced-Filter CNN gets the study\'s full budget; TinyCNN and GAP CNN see the whole training split each epoch for 3 epochs; Basic CNN a fresh stratified half of it each epoch; ResNet50 a small subset.',
@@ -51,6 +61,7 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
     },
   },
   full: {
+    latency: {},
     description: `The study's budget: ${STUDY_DESCRIPTION}. The default when TensorFlow with a GPU is found.`,
     budgets: all(STUDY_BUDGET),
   },
@@ -86,4 +97,9 @@ export function getProfile(name: ProfileName, sizes: { train: number; validation
     budgets: def.budgets,
     reductions: describeReductions(def.budgets, sizes.train, sizes.validation, sizes.test),
   };
+}
+
+/** How long each model's inference is timed under profile `name`. */
+export function latencyRuns(name: ProfileName): LatencyRuns {
+  return DEFINITIONS[name].latency;
 }

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from '../../schema/results.ts';
+import { UserError } from '../../schema/errors.ts';
 
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -20,7 +21,7 @@ export interface SelectedBackend {
   notes: string[];
 }
 
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override name = 'BackendError';
 }
 

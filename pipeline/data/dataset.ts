@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Dataset, type Dataset as DatasetRecord } from '../../schema/results.ts';
 import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
-import { CorruptCache, readDatasetCache, writeDatasetCache } from './cache.ts';
+import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
 import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
 import { DataError } from './errors.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
@@ -27,6 +27,8 @@ export interface LoadedDataset {
   contentHashes: string[];
   dataset: DatasetRecord;
   cacheHit: boolean;
+  /** The decoded dataset's cache file (training workers load it); null when it could not be written. */
+  cacheFile: string | null;
 }
 
 export interface LoadOptions {
@@ -59,7 +61,7 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
     if (cached) {
       for (const s of cached.dataset.skipped) warn(`skipped ${s.file}: ${s.reason}`);
       log(`dataset: ${cached.dataset.total} decoded images from the cache ${cacheFile}`);
-      return { ...cached, dataset: { ...cached.dataset, source }, cacheHit: true };
+      return { ...cached, dataset: { ...cached.dataset, source }, cacheHit: true, cacheFile };
     }
   } catch (e) {
     if (!(e instanceof CorruptCache)) throw e;
@@ -72,15 +74,16 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
     log(`dataset cache written: ${cacheFile}`);
   } catch (e) {
     warn(`could not write the dataset cache ${cacheFile} (${(e as Error).message}); the next run decodes again`);
+    return { ...decoded, cacheHit: false, cacheFile: null };
   }
-  return { ...decoded, cacheHit: false };
+  return { ...decoded, cacheHit: false, cacheFile };
 }
 
 async function decodeArchive(
   where: string,
   source: string,
   opts: LoadOptions & { log: (l: string) => void; warn: (l: string) => void },
-): Promise<Omit<LoadedDataset, 'cacheHit'>> {
+): Promise<Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>> {
   const { log, warn } = opts;
   const archive = await openArchive(where);
   const { entries, classes } = archive;

@@ -2,6 +2,8 @@
  * The one error type of the data side. The CLI prints a DataError's message as a single
  * line (no stack), so every message names the thing and says what was expected.
  */
-export class DataError extends Error {
+import { UserError } from '../../schema/errors.ts';
+
+export class DataError extends UserError {
   override name = 'DataError';
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { ActivationLayer } from '../../schema/results.ts';
-import { imageBatch, type ImageSet } from '../train/batches.ts';
+import { imageBatch, type ImageSet } from '../shared/tensors.ts';
 
 export interface RecordedActivations {
   layers: ActivationLayer[];

@@ -2,12 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { IMAGE_SIZE } from '../../schema/results.ts';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+import { median } from '../shared/stats.ts';
 
 /** Median ms per call of `predict` on a batch, after warm-up; stops early past `budgetMs`. */
 async function timeBatch(model: LayersModel, batch: number, runs: number, budgetMs: number): Promise<number> {

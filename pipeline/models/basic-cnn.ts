@@ -10,10 +10,10 @@
  * order the study took them.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, layerSeed, NUM_CLASSES, seededInitializers } from './common.ts';
+import { INPUT_SHAPE, layerSeed, seededInitializers, type BuildOptions } from './common.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 
-export function buildBasicCnn({ seed }: { seed: number }): tfl.Sequential {
+export function buildBasicCnn({ seed, classes }: BuildOptions): tfl.Sequential {
   const initializer = seededInitializers(seed);
   const block = (n: number, filters: number, first = false): tfl.layers.Layer[] => [
     tfl.layers.conv2d({
@@ -37,7 +37,7 @@ export function buildBasicCnn({ seed }: { seed: number }): tfl.Sequential {
       tfl.layers.dense({ units: 128, activation: 'relu', kernelInitializer: initializer(), name: 'dense' }),
       // A seed stream apart from the initializers' (which count up from layer 0).
       new SeededDropout({ rate: 0.5, seed: layerSeed(seed, 1000), name: 'dropout' }),
-      tfl.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
+      tfl.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
     ],
   });
 }

@@ -9,8 +9,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { IMAGE_SIZE } from '../../schema/results.ts';
 
-/** Medical MNIST: AbdomenCT, BreastMRI, ChestCT, CXR, Hand, HeadCT. */
-export const NUM_CLASSES = 6;
+/** What every builder takes: the seed of its initialisers and the width of its softmax (the dataset's class count). */
+export interface BuildOptions {
+  seed: number;
+  classes: number;
+}
 export const INPUT_SHAPE: [number, number, number] = [IMAGE_SIZE, IMAGE_SIZE, 1];
 
 /**

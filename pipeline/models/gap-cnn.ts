@@ -14,9 +14,9 @@
  * scratch comparison). Momentum 0.9, as in ResNet50 here, for short budgets.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, NUM_CLASSES, seededInitializers } from './common.ts';
+import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
 
-export function buildGapCnn({ seed }: { seed: number }): tfl.Sequential {
+export function buildGapCnn({ seed, classes }: BuildOptions): tfl.Sequential {
   const initializer = seededInitializers(seed);
   const block = (n: number, filters: number, first = false): tfl.layers.Layer[] => [
     tfl.layers.conv2d({ ...(first ? { inputShape: INPUT_SHAPE } : {}), filters, kernelSize: 3, kernelInitializer: initializer(), name: `conv${n}` }),
@@ -32,7 +32,7 @@ export function buildGapCnn({ seed }: { seed: number }): tfl.Sequential {
       ...block(3, 128),
       tfl.layers.globalAveragePooling2d({ name: 'gap' }),
       tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: initializer(), name: 'dense' }),
-      tfl.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
+      tfl.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
     ],
   });
 }

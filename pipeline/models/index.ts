@@ -11,22 +11,23 @@ import { buildReducedFilterCnn } from './reduced-filter-cnn.ts';
 import { buildResNet50, resnet50ActivationLayers } from './resnet50.ts';
 import { buildTinyCnn } from './tiny-cnn.ts';
 
-export { NUM_CLASSES, INPUT_SHAPE } from './common.ts';
+export { INPUT_SHAPE, type BuildOptions } from './common.ts';
+import type { BuildOptions } from './common.ts';
 
 export interface ModelSpec {
   id: ModelId;
   name: string;
   description: string;
-  build(opts: { seed: number }): tfl.LayersModel;
+  build(opts: BuildOptions): tfl.LayersModel;
   /** Names of every conv / pooling / GAP layer whose output to record, in forward order. */
   activationLayers(model: tfl.LayersModel): string[];
   /**
    * The architecture as a stable string, for the inputs hash: the model's JSON
-   * (`model.toJSON()`, no weights) as built with seed 0, so it changes when the
-   * definition or the tfjs-layers version changes, never with the run's seed.
-   * Computed on first read (building ResNet50 takes a second).
+   * (`model.toJSON()`, no weights) as built with seed 0 for `classes` classes, so it
+   * changes when the definition or the tfjs-layers version changes, never with the
+   * run's seed. Computed once per class count (building ResNet50 takes a second).
    */
-  readonly definitionSource: string;
+  definitionSource(classes: number): string;
 }
 
 const CONV_AND_POOLING = new Set(['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D']);
@@ -42,14 +43,16 @@ function convAndPoolingLayers(model: tfl.LayersModel): string[] {
 }
 
 function spec(fields: Omit<ModelSpec, 'definitionSource'>): ModelSpec {
-  let source: string | undefined;
+  const sources = new Map<number, string>();
   return {
     ...fields,
-    get definitionSource(): string {
+    definitionSource(classes: number): string {
+      let source = sources.get(classes);
       if (source === undefined) {
-        const model = fields.build({ seed: 0 });
+        const model = fields.build({ seed: 0, classes });
         source = JSON.stringify(model.toJSON(null, false));
         model.dispose();
+        sources.set(classes, source);
       }
       return source;
     },

@@ -15,17 +15,15 @@
  * On 64×64 input the stages run at 16×16, 8×8, 4×4 and 2×2.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, NUM_CLASSES, seededInitializers } from './common.ts';
+import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
 
 export { loadImagenetWeights } from './imagenet-weights.ts';
 
 type Symbolic = tfl.SymbolicTensor;
 
-export interface ResNet50Options {
-  seed: number;
+export interface ResNet50Options extends BuildOptions {
   /** 1 for Medical MNIST; 3 builds the ImageNet shape (tests use it to fake an export). */
   inputChannels?: number;
-  classes?: number;
 }
 
 /** Keras' stack_fn for ResNet50: [stage name, bottleneck filters, blocks, first stride]. */
@@ -46,7 +44,7 @@ const BN_EPSILON = 1.001e-5;
  */
 const BN_MOMENTUM = 0.9;
 
-export function buildResNet50({ seed, inputChannels = 1, classes = NUM_CLASSES }: ResNet50Options): tfl.LayersModel {
+export function buildResNet50({ seed, inputChannels = 1, classes }: ResNet50Options): tfl.LayersModel {
   const initializer = seededInitializers(seed);
   const conv = (x: Symbolic, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid'): Symbolic =>
     tfl.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: initializer(), name }).apply(x) as Symbolic;

@@ -5,10 +5,10 @@
  * 64×64 → 62×62×32 → 31×31×32 → 29×29×64 → 14×14×64 → 12544 → 64 → 6.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, NUM_CLASSES, seededInitializers } from './common.ts';
+import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
 
 /** The TinyCNN shape with its widths as parameters; ReducedFilterCNN shares it. */
-export function buildTwoConvCnn(opts: { seed: number; name: string; filters: [number, number]; denseUnits: number }): tfl.Sequential {
+export function buildTwoConvCnn(opts: BuildOptions & { name: string; filters: [number, number]; denseUnits: number }): tfl.Sequential {
   const initializer = seededInitializers(opts.seed);
   return tfl.sequential({
     name: opts.name,
@@ -19,11 +19,11 @@ export function buildTwoConvCnn(opts: { seed: number; name: string; filters: [nu
       tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
       tfl.layers.flatten({ name: 'flatten' }),
       tfl.layers.dense({ units: opts.denseUnits, activation: 'relu', kernelInitializer: initializer(), name: 'dense' }),
-      tfl.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
+      tfl.layers.dense({ units: opts.classes, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' }),
     ],
   });
 }
 
-export function buildTinyCnn({ seed }: { seed: number }): tfl.Sequential {
-  return buildTwoConvCnn({ seed, name: 'tiny_cnn', filters: [32, 64], denseUnits: 64 });
+export function buildTinyCnn({ seed, classes }: BuildOptions): tfl.Sequential {
+  return buildTwoConvCnn({ seed, classes, name: 'tiny_cnn', filters: [32, 64], denseUnits: 64 });
 }

@@ -8,9 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { EpochRecord } from '../../schema/results.ts';
+import { writeFileAtomic } from '../shared/atomic-write.ts';
 
 interface TensorEntry {
   name: string;
@@ -55,10 +55,7 @@ export async function saveCheckpoint(file: string, inputsHash: string, model: La
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length, 0);
   const body = Buffer.concat([len, json, ...chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))]);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, body);
-  renameSync(tmp, file);
+  writeFileAtomic(file, body);
 }
 
 /**

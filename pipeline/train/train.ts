@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
 import type { Budget, EpochRecord } from '../../schema/results.ts';
-import { imageBatch, labelBatch, type ImageSet } from './batches.ts';
+import { imageBatch, labelBatch, type ImageSet } from '../shared/tensors.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { predictSubset } from '../evaluate/predict.ts';
-import type { Reporter } from './progress.ts';
+import { predictSubset } from '../shared/predict.ts';
+import type { Reporter } from '../shared/progress.ts';
 
 export interface TrainOptions {
   label: string;

@@ -4,7 +4,7 @@
  * fail on it too, but later and buried in a render stack).
  */
 import type { AstroIntegration } from 'astro';
-import { readBundle, BundleError } from '../../schema/read-bundle.ts';
+import { readBundle, BundleError } from '../../schema/bundle.ts';
 import { resultsDir } from './results.ts';
 
 export function resultsBundle(): AstroIntegration {

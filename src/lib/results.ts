@@ -3,11 +3,11 @@
  * number, a chart or an image is read through here, at build time, from the
  * directory named by RESULTS_DIR (default: `results/` in the project).
  *
- * A bundle that fails the schema throws the BundleError from schema/read-bundle.ts,
+ * A bundle that fails the schema throws the BundleError from schema/bundle.ts,
  * which names the file and the field; Astro then stops the build with that message.
  */
 import { resolve } from 'node:path';
-import { readBundle, readSamples, readActivations, BundleError, type Bundle } from '../../schema/read-bundle.ts';
+import { readBundle, readSamples, readActivations, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
 import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
 
 export { BundleError };
@@ -15,8 +15,7 @@ export type { Bundle, ModelId, ModelResult, Manifest };
 
 /** The bundle directory: RESULTS_DIR (relative to the working directory) or ./results. */
 export function resultsDir(): string {
-  const fromEnv = process.env.RESULTS_DIR;
-  return resolve(process.cwd(), fromEnv && fromEnv.trim() !== '' ? fromEnv : 'results');
+  return resultsDirFromEnv();
 }
 
 let bundle: Bundle | undefined;
@@ -51,7 +50,7 @@ export function hasModel(id: ModelId): boolean {
 export function getModel(id: ModelId): ModelResult {
   const b = getBundle();
   const model = b.models.find((m) => m.id === id);
-  if (!model) throw new BundleError(`${resolve(b.dir, 'manifest.json')}: models: no model "${id}" in this run`);
+  if (!model) throw new BundleError(`${resolve(b.dir, MANIFEST_FILE)}: models: no model "${id}" in this run`);
   return model;
 }
 

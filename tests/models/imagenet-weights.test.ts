@@ -46,7 +46,7 @@ describe('loadImagenetWeights', () => {
     // Stands in for Keras' ImageNet ResNet50: 3-channel input, a different head.
     const imagenet = buildResNet50({ seed: 7, inputChannels: 3, classes: 10 });
     const file = await exportModel(imagenet, 'resnet50');
-    const model = buildResNet50({ seed: 8 });
+    const model = buildResNet50({ seed: 8, classes: 6 });
     const headBefore = values(model, 'predictions').slice();
 
     const info = await loadImagenetWeights(model, pathToFileURL(file).href);
@@ -68,12 +68,12 @@ describe('loadImagenetWeights', () => {
   });
 
   it('names a missing file', async () => {
-    const model = buildTinyCnn({ seed: 1 });
+    const model = buildTinyCnn({ seed: 1, classes: 6 });
     await expect(loadImagenetWeights(model, path.join(dir, 'absent', 'model.json'))).rejects.toThrow(/^ImageNet weights .*absent.*: cannot read a model\.json/);
   });
 
   it('names a malformed model.json', async () => {
-    const model = buildTinyCnn({ seed: 1 });
+    const model = buildTinyCnn({ seed: 1, classes: 6 });
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{"modelTopology": ');
     await expect(loadImagenetWeights(model, broken)).rejects.toThrow(/broken\.json: cannot read a model\.json/);
@@ -83,16 +83,16 @@ describe('loadImagenetWeights', () => {
   });
 
   it('names a missing or truncated shard', async () => {
-    const file = await exportModel(buildTinyCnn({ seed: 1 }), 'truncated', 2);
+    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6 }), 'truncated', 2);
     writeFileSync(path.join(dir, 'truncated', 'group1-shard2of2.bin'), new Uint8Array(10));
-    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2 }), file)).rejects.toThrow(/weight shards hold \d+ bytes, the weightsManifest describes \d+/);
+    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6 }), file)).rejects.toThrow(/weight shards hold \d+ bytes, the weightsManifest describes \d+/);
     rmSync(path.join(dir, 'truncated', 'group1-shard2of2.bin'));
-    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2 }), file)).rejects.toThrow(/cannot read weight shard group1-shard2of2\.bin/);
+    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6 }), file)).rejects.toThrow(/cannot read weight shard group1-shard2of2\.bin/);
   });
 
   it('refuses an export that is not ResNet50', async () => {
-    const file = await exportModel(buildTinyCnn({ seed: 1 }), 'tiny');
-    await expect(loadImagenetWeights(buildResNet50({ seed: 1 }), file)).rejects.toThrow(/no layer named conv1_conv; expected a Keras ResNet50 export/);
+    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6 }), 'tiny');
+    await expect(loadImagenetWeights(buildResNet50({ seed: 1, classes: 6 }), file)).rejects.toThrow(/no layer named conv1_conv; expected a Keras ResNet50 export/);
   });
 
   it('refuses a shape mismatch and changes nothing', async () => {
@@ -102,7 +102,7 @@ describe('loadImagenetWeights', () => {
     x = tfl.layers.conv2d({ filters: 32, kernelSize: 1, name: 'squeeze' }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as tfl.SymbolicTensor;
     const file = await exportModel(tfl.model({ inputs: input, outputs: x }), 'mismatch', 1);
-    const model = buildResNet50({ seed: 3 });
+    const model = buildResNet50({ seed: 3, classes: 6 });
     const before = values(model, 'conv1_conv').slice();
     await expect(loadImagenetWeights(model, file)).rejects.toThrow(/layer conv1_bn has weights \[32\] \[32\] \[32\] \[32\], expected \[64\] \[64\] \[64\] \[64\]$/);
     expect(values(model, 'conv1_conv')).toEqual(before);

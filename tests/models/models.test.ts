@@ -46,7 +46,7 @@ const EXPECTED_PARAMS: Record<ModelId, number> = {
 
 /** Builds a model, reads its weights and disposes it. */
 function initialWeights(id: ModelId, seed: number): Map<string, Float32Array> {
-  const model = MODELS[id].build({ seed });
+  const model = MODELS[id].build({ seed, classes: 6 });
   const weights = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
   model.dispose();
   return weights;
@@ -76,7 +76,7 @@ describe('MODELS', () => {
     const spec = MODELS[id];
     let model: tfl.LayersModel;
     beforeAll(() => {
-      model = spec.build({ seed: 1 });
+      model = spec.build({ seed: 1, classes: 6 });
     });
     afterAll(() => model.dispose());
 
@@ -111,11 +111,11 @@ describe('MODELS', () => {
     });
 
     it('has a definition source that is stable and independent of the seed', () => {
-      const first = spec.definitionSource;
-      expect(spec.definitionSource).toBe(first);
+      const first = spec.definitionSource(6);
+      expect(spec.definitionSource(6)).toBe(first);
       expect(JSON.parse(first).config.name).toBeTypeOf('string');
       if (id !== 'resnet50') {
-        const rebuilt = spec.build({ seed: 0 });
+        const rebuilt = spec.build({ seed: 0, classes: 6 });
         expect(JSON.stringify(rebuilt.toJSON(null, false))).toBe(first);
         rebuilt.dispose();
       }
@@ -123,7 +123,7 @@ describe('MODELS', () => {
   });
 
   it('gives every model a different definition source', () => {
-    const sources = MODEL_ORDER.map((id) => MODELS[id].definitionSource);
+    const sources = MODEL_ORDER.map((id) => MODELS[id].definitionSource(6));
     expect(new Set(sources).size).toBe(sources.length);
   });
 });
@@ -168,7 +168,7 @@ describe('seeded initialisation', () => {
 
 describe('ResNet50 topology', () => {
   it('uses Keras layer names and the standard stage shapes on 64×64 input', () => {
-    const model = MODELS.resnet50.build({ seed: 1 });
+    const model = MODELS.resnet50.build({ seed: 1, classes: 6 });
     const rows = new Map(layerTable(model).map((row) => [row.name, row]));
     expect(rows.get('conv1_conv')?.outputShape).toEqual([32, 32, 64]);
     expect(rows.get('pool1_pool')?.outputShape).toEqual([16, 16, 64]);
@@ -190,7 +190,7 @@ describe('ResNet50 topology', () => {
 describe('BasicCNN dropout', () => {
   it('draws a new, reproducible mask for each training batch and passes inputs through at inference', () => {
     const masks = (seed: number) => {
-      const model = MODELS['basic-cnn'].build({ seed });
+      const model = MODELS['basic-cnn'].build({ seed, classes: 6 });
       const layer = model.getLayer('dropout');
       const ones = tf.ones([4, 128]);
       const drawn = [0, 1].map(() => (layer.apply(ones, { training: true }) as tf.Tensor).dataSync().slice());
@@ -204,7 +204,7 @@ describe('BasicCNN dropout', () => {
   });
 
   it('survives a round trip through the model JSON', async () => {
-    const model = MODELS['basic-cnn'].build({ seed: 5 });
+    const model = MODELS['basic-cnn'].build({ seed: 5, classes: 6 });
     const restored = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as never });
     expect(restored.getLayer('dropout').getClassName()).toBe('SeededDropout');
     expect(restored.getLayer('dropout').getConfig()).toEqual(model.getLayer('dropout').getConfig());

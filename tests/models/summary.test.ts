@@ -94,7 +94,7 @@ const EXPECTED_MACS: Record<(typeof MODEL_ORDER)[number], number> = {
 
 describe.each(MODEL_ORDER)('%s cost figures', (id) => {
   it('match MACs worked out from the architecture, and weight bytes are 4 per parameter', () => {
-    const model = MODELS[id].build({ seed: 1 });
+    const model = MODELS[id].build({ seed: 1, classes: 6 });
     const rows = layerTable(model);
     expect(countMacs(model)).toBe(EXPECTED_MACS[id]);
     expect(countMacs(model)).toBe(rows.reduce((sum, row) => sum + row.macs, 0));

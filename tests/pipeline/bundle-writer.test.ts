@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBundle, ExportError } from '../../pipeline/export/bundle.ts';
-import { readJson, BundleError } from '../../schema/read-bundle.ts';
+import { readJson, BundleError } from '../../schema/bundle.ts';
 import { Manifest } from '../../schema/results.ts';
 
 describe('bundle writer', () => {

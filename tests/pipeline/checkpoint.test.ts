@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { trainModel, shuffled } from '../../pipeline/train/train.ts';
-import { silentReporter } from '../../pipeline/train/progress.ts';
+import { silentReporter } from '../../pipeline/shared/progress.ts';
 import type { Budget } from '../../schema/results.ts';
-import type { ImageSet } from '../../pipeline/train/batches.ts';
+import type { ImageSet } from '../../pipeline/shared/tensors.ts';
 
 /** A deliberately small net so that the cpu backend trains it in milliseconds. */
 function smallNet(seed: number): tfl.LayersModel {

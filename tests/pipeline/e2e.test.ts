@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeSyntheticDataset } from '../helpers/synthetic-dataset.ts';
-import { readBundle, readActivations, readSamples } from '../../schema/read-bundle.ts';
+import { readBundle, readActivations, readSamples } from '../../schema/bundle.ts';
 import { MODEL_IDS } from '../../schema/results.ts';
 
 const root = resolve(import.meta.dirname, '../..');

@@ -1,21 +1,60 @@
 /**
- * Reading a results bundle from disk, validated against the schema. Used by the
- * site at build time, by the pipeline (to reuse unchanged models) and by tests.
- * Every failure is one line naming the file and the field.
+ * The results bundle on disk: its layout (file names, the default folder) and the one
+ * reader, validated against the schema. The pipeline writes this layout and reads it
+ * back to reuse unchanged models; the site renders from it; the tests check it.
+ * Every read failure is one line naming the file and the field.
+ *
+ *   <dir>/manifest.json             Manifest
+ *   <dir>/models/<id>.json          ModelResult
+ *   <dir>/activations/<id>.u8.gz    gzip of the activation maps (see ActivationLayer)
+ *   <dir>/samples.u8                the activation sample images, samples × 64 × 64
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { Manifest, ModelResult, IMAGE_SIZE, type ModelId } from './results.ts';
+import { UserError } from './errors.ts';
 
-export class BundleError extends Error {
+/**
+ * The bundle folder when none is named: `results/` in the project. The pipeline writes
+ * to `--out DIR` and the site reads `$RESULTS_DIR`; both default to this, so a run with
+ * `--out X` is rendered with `RESULTS_DIR=X`.
+ */
+export const DEFAULT_RESULTS_DIR = 'results';
+/** The environment variable naming the bundle the site renders. */
+export const RESULTS_DIR_ENV = 'RESULTS_DIR';
+
+export const MANIFEST_FILE = 'manifest.json';
+/** Also a literal of the Manifest schema (manifest.samples.file); `satisfies` keeps the two equal. */
+export const SAMPLES_FILE = 'samples.u8' satisfies Manifest['samples']['file'];
+export const MODELS_FOLDER = 'models';
+export const ACTIVATIONS_FOLDER = 'activations';
+
+export function modelJsonPath(id: string): string {
+  return `${MODELS_FOLDER}/${id}.json`;
+}
+
+export function activationsPath(id: string): string {
+  return `${ACTIVATIONS_FOLDER}/${id}.u8.gz`;
+}
+
+/** The bundle the site renders: $RESULTS_DIR (relative to `cwd`) or ./results. */
+export function resultsDirFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const fromEnv = env[RESULTS_DIR_ENV];
+  return resolve(cwd, fromEnv && fromEnv.trim() !== '' ? fromEnv : DEFAULT_RESULTS_DIR);
+}
+
+export class BundleError extends UserError {
   override name = 'BundleError';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-  return `${path}: ${issue.message}`;
+/** A zod error's first issue as `field.path: message`, with a count of the others. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const first = issues[0]!;
+  const path = first.path.length ? first.path.map(String).join('.') : '(top level)';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${path}: ${first.message}${more}`;
 }
 
 /** Parse `file`'s JSON with `schema`; throws a BundleError naming the file and the first bad field. */
@@ -28,11 +67,7 @@ export function readJson<S extends z.ZodType>(file: string, schema: S): z.infer<
     throw new BundleError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new BundleError(`${file}: ${describeIssue(issues[0]!)}${more}`);
-  }
+  if (!parsed.success) throw new BundleError(`${file}: ${describeIssues(parsed.error.issues)}`);
   return parsed.data;
 }
 
@@ -43,7 +78,7 @@ export interface Bundle {
 }
 
 export function readManifest(dir: string): Manifest {
-  return readJson(join(dir, 'manifest.json'), Manifest);
+  return readJson(join(dir, MANIFEST_FILE), Manifest);
 }
 
 export function readModel(dir: string, file: string): ModelResult {
@@ -58,7 +93,7 @@ export function readBundle(dir: string): Bundle {
   const models = manifest.models.map((entry) => {
     const model = readModel(dir, entry.file);
     const where = join(dir, entry.file);
-    if (model.id !== entry.id) throw new BundleError(`${where}: id: expected "${entry.id}" as listed in manifest.json, found "${model.id}"`);
+    if (model.id !== entry.id) throw new BundleError(`${where}: id: expected "${entry.id}" as listed in ${MANIFEST_FILE}, found "${model.id}"`);
     if (model.evaluation.confusion.length !== classes || model.evaluation.confusion.some((r) => r.length !== classes))
       throw new BundleError(`${where}: evaluation.confusion: expected a ${classes}×${classes} matrix`);
     if (model.softmax.length !== samples || model.softmax.some((r) => r.length !== classes))
@@ -82,7 +117,7 @@ export function readSamples(bundle: Bundle): Uint8Array {
 /** One model's decompressed activation bytes, length-checked against its index. */
 export function readActivations(bundle: Bundle, id: ModelId): Uint8Array {
   const model = bundle.models.find((m) => m.id === id);
-  if (!model) throw new BundleError(`${join(bundle.dir, 'manifest.json')}: models: no model "${id}"`);
+  if (!model) throw new BundleError(`${join(bundle.dir, MANIFEST_FILE)}: models: no model "${id}"`);
   const file = join(bundle.dir, model.activations.file);
   let bytes: Uint8Array;
   try {
@@ -97,7 +132,8 @@ export function readActivations(bundle: Bundle, id: ModelId): Uint8Array {
   return bytes;
 }
 
-function readBytes(file: string): Uint8Array {
+/** A bundle file's bytes as they are on disk (activations stay gzipped). */
+export function readBytes(file: string): Uint8Array {
   if (!existsSync(file)) throw new BundleError(`${file}: not found (expected a results bundle file)`);
   return new Uint8Array(readFileSync(file));
 }

@@ -1,8 +1,8 @@
-/** Batched inference over a subset of the dataset, returning softmax rows. */
+/** Batched inference over a subset of the dataset, returning softmax rows: training's validation and the test evaluation. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { imageBatch, type ImageSet } from '../train/batches.ts';
-import type { TaskProgress } from '../train/progress.ts';
+import { imageBatch, type ImageSet } from './tensors.ts';
+import type { TaskProgress } from './progress.ts';
 
 export interface Predictions {
   /** n × numClasses probabilities. */

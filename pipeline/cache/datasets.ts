@@ -11,10 +11,10 @@
  * Written to a temporary file and renamed into place, so a reader sees a whole file or
  * none; the trailing digest catches anything else (a copy cut short, a flipped bit).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
 import { Dataset, IMAGE_SIZE } from '../../schema/results.ts';
+import { writeFileAtomicAsync } from '../shared/atomic-write.ts';
 
 const MAGIC = Buffer.from('MMNISTC1', 'latin1');
 const DIGEST_BYTES = 32;
@@ -113,18 +113,12 @@ export async function writeDatasetCache(file: string, d: CachedDataset): Promise
   for (const p of parts) hash.update(p);
   parts.push(hash.digest());
 
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
+  await writeFileAtomicAsync(file, async (tmp) => {
     const fh = await open(tmp, 'w');
     try {
       for (const p of parts) await fh.writeFile(p); // appends; unlike write(), never partial
     } finally {
       await fh.close();
     }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  });
 }

@@ -1,22 +1,28 @@
 /**
  * Trains several models at once, one child process each. The wasm and cpu backends use
  * a single core, so on a 2-core machine two models side by side halve the wall time.
- * Each child re-derives the data, split and backend from the same options (the decoded
- * dataset comes from the cache in a second), trains one model into the model store, and
- * streams its progress to the parent, which draws it.
+ * Each child receives its resolved job (job.ts) and the path of the decoded dataset in
+ * the cache (read in a second), trains one model into the model cache, and streams its
+ * progress to the parent, which draws it.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ModelId } from '../../schema/results.ts';
-import type { RunOptions } from '../run.ts';
-import type { TaskProgress } from './progress.ts';
+import { UserError } from '../../schema/errors.ts';
+import type { Reporter, TaskProgress } from '../shared/progress.ts';
+import type { ModelJob } from './job.ts';
 
-/** One or more models failed in their worker; the others' results are kept in the store. */
-export class TrainingError extends Error {
+/** One or more models failed in their worker; the others' results are kept in the cache. */
+export class TrainingError extends UserError {
   override name = 'TrainingError';
 }
 
-export type WorkerJob = { opts: Omit<RunOptions, 'reporter'>; id: ModelId };
+export interface WorkerTask {
+  job: ModelJob;
+  /** The decoded dataset's cache file (cache/datasets.ts), written by the parent. */
+  datasetFile: string;
+  /** wasm threads per worker. */
+  threads?: number;
+}
 
 export type WorkerMessage =
   | { type: 'log' | 'warn'; line: string }
@@ -28,11 +34,12 @@ export type WorkerMessage =
 
 const WORKER = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
-function trainOne(id: ModelId, opts: RunOptions): Promise<string | null> {
-  const { reporter, ...plain } = opts;
+function trainOne(task: WorkerTask, reporter: Reporter): Promise<string | null> {
+  const { id } = task.job;
   return new Promise((resolvePromise) => {
-    // execArgv carries tsx's loader, so the child runs TypeScript like the parent.
-    const child = fork(WORKER, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // execArgv carries tsx's loader, so the child runs TypeScript like the parent;
+    // 'advanced' serialization sends the job's typed arrays as they are.
+    const child = fork(WORKER, [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     const tasks = new Map<number, TaskProgress>();
     let outcome: string | null = `${id}: training process ended without a result`;
     child.on('message', (m: WorkerMessage) => {
@@ -51,17 +58,17 @@ function trainOne(id: ModelId, opts: RunOptions): Promise<string | null> {
       if (outcome === null && code !== 0) outcome = `${id}: worker exited with ${signal ?? `code ${code}`}`;
       resolvePromise(outcome);
     });
-    child.send({ opts: plain, id } satisfies WorkerJob);
+    child.send(task);
   });
 }
 
-/** Runs the jobs `parallel` at a time; resolves with one message per failed model. */
-export async function trainInWorkers(ids: ModelId[], parallel: number, opts: RunOptions): Promise<string[]> {
-  const queue = [...ids];
+/** Runs the tasks `parallel` at a time, in order; resolves with one message per failed model. */
+export async function trainInWorkers(tasks: WorkerTask[], parallel: number, reporter: Reporter): Promise<string[]> {
+  const queue = [...tasks];
   const failures: string[] = [];
   const lane = async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) {
-      const failure = await trainOne(id, opts);
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      const failure = await trainOne(task, reporter);
       if (failure) failures.push(failure);
     }
   };

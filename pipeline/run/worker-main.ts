@@ -1,6 +1,9 @@
 /** Entry point of a training child process (see workers.ts). */
-import type { WorkerJob, WorkerMessage } from './workers.ts';
-import { silentReporter, type Reporter } from './progress.ts';
+import type { WorkerTask, WorkerMessage } from './workers.ts';
+import type { Reporter } from '../shared/progress.ts';
+import { readDatasetCache } from '../cache/datasets.ts';
+import { selectBackend } from '../backend/select.ts';
+import { runModelJob } from './model-job.ts';
 
 const send = (m: WorkerMessage) => process.send?.(m);
 
@@ -33,12 +36,14 @@ setInterval(() => {
 }, 1000).unref();
 process.on('disconnect', () => process.exit(1));
 
-process.once('message', async (job: WorkerJob) => {
+process.once('message', async ({ job, datasetFile, threads }: WorkerTask) => {
   try {
-    const { prepareRun, trainAndEvaluate } = await import('../run.ts');
-    // The parent has already reported the data, split and backend; stay quiet until training.
-    const prep = await prepareRun({ ...job.opts, reporter: silentReporter() });
-    await trainAndEvaluate(job.id, prep, { ...job.opts, reporter: ipcReporter });
+    // The parent has decoded the dataset into the cache and reported the data, split and
+    // backend; the worker only loads them.
+    const cached = await readDatasetCache(datasetFile);
+    if (!cached) throw new Error(`the decoded dataset ${datasetFile} is missing (the parent wrote it); run again`);
+    await selectBackend(job.backend, { threads });
+    await runModelJob(job, { images: cached.images, labels: cached.labels, numClasses: cached.classes.length }, ipcReporter);
     finalMessage({ type: 'done' }, 0);
   } catch (e) {
     finalMessage({ type: 'error', message: `${job.id}: ${(e as Error).message ?? String(e)}` }, 1);

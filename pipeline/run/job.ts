@@ -1,0 +1,141 @@
+/**
+ * A model's job, resolved once in the parent process as plain data: which model, its
+ * inputs hash, budget, seeds, the exact images it trains, validates and is tested on,
+ * where its checkpoint goes and how long its inference is timed. A training worker
+ * receives this object and derives nothing on its own, so the parent and the worker
+ * cannot disagree about a job's identity.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import seedrandom from 'seedrandom';
+import { SCHEMA_VERSION, type BackendName, type Budget, type ModelId, type Profile } from '../../schema/results.ts';
+import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
+import { MODELS } from '../models/index.ts';
+import { latencyRuns, type LatencyRuns } from '../profiles.ts';
+import { checkpointFile } from '../cache/models.ts';
+
+/** Bump when a change to training or evaluation code should invalidate stored results. */
+export const TRAINER_VERSION = 2;
+
+/**
+ * One seed per random stream of a model's job, all derived from the run's `--seed`, so
+ * that no two streams draw the same numbers. The derivations are part of every stored
+ * model's identity (they decide which images it sees): changing one changes results.
+ */
+export interface JobSeeds {
+  /** Initial weights and dropout masks. */
+  init: number;
+  /** Each epoch's shuffle (with the model's name and the epoch number). */
+  shuffle: number;
+  /** A reduced budget's training subset of epoch e uses seed `trainSubsetBase + e`. */
+  trainSubsetBase: number;
+  validationSubset: number;
+  testSubset: number;
+}
+
+export function jobSeeds(seed: number): JobSeeds {
+  return { init: seed, shuffle: seed, trainSubsetBase: seed * 1000, validationSubset: seed + 1, testSubset: seed + 2 };
+}
+
+export interface ModelJob {
+  id: ModelId;
+  inputsHash: string;
+  budget: Budget;
+  seeds: JobSeeds;
+  /** The dataset's class names, in label order (the models' softmax width). */
+  classes: string[];
+  /** The whole training split; each epoch trains on `trainImagesOf(job, epoch)`. */
+  trainSplit: Int32Array;
+  /** The validation images after each epoch, and the test images (budget limits applied). */
+  validation: Int32Array;
+  test: Int32Array;
+  /** The activation samples: one test image per class. */
+  samples: Int32Array;
+  /** model.json of Keras' ImageNet ResNet50 (only ResNet50's job has one). */
+  imagenetWeights: string | null;
+  checkpointFile: string;
+  cacheDir: string;
+  backend: BackendName;
+  latency: LatencyRuns;
+}
+
+const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
+
+function subset(indices: Int32Array, labels: Uint8Array, limit: number | null, seed: number): Int32Array {
+  return limit !== null && limit < indices.length ? stratifiedSubset(indices, labels, limit, seed) : indices;
+}
+
+/**
+ * The training images of `epoch` (1-based). A reduced budget sees a different stratified
+ * subset each epoch, so that across epochs the model still meets most of the training split.
+ */
+export function trainImagesOf(job: ModelJob, labels: Uint8Array, epoch: number): Int32Array {
+  return subset(job.trainSplit, labels, job.budget.trainLimit, job.seeds.trainSubsetBase + epoch);
+}
+
+/** One seeded test image per class: the images every activation figure shows. */
+export function chooseSamples(test: Int32Array, labels: Uint8Array, numClasses: number, seed: number): Int32Array {
+  const rng = seedrandom(`${seed}:samples`);
+  const picks: number[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    const ofClass = Array.from(test).filter((i) => labels[i] === c);
+    if (ofClass.length) picks.push(ofClass[Math.floor(rng() * ofClass.length)]!);
+  }
+  return Int32Array.from(picks);
+}
+
+function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null }): string {
+  return sha256(JSON.stringify({ schema: SCHEMA_VERSION, trainer: TRAINER_VERSION, ...parts }));
+}
+
+export interface RunFacts {
+  models: ModelId[];
+  seed: number;
+  profile: Profile;
+  backend: BackendName;
+  dataset: { fingerprint: string; classes: string[]; labels: Uint8Array };
+  split: SplitIndices;
+  ratios: SplitRatios;
+  samples: Int32Array;
+  cacheDir: string;
+  imagenetWeights?: string;
+}
+
+/** Every selected model's job, from the run's data, split, backend and profile. */
+export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
+  const { seed, dataset, split } = run;
+  const seeds = jobSeeds(seed);
+  const splitKey = { ratios: run.ratios, seed };
+  const weightsKey = run.imagenetWeights ? sha256(readFileSync(run.imagenetWeights)) : null;
+  const jobs = {} as Record<ModelId, ModelJob>;
+  for (const id of run.models) {
+    const budget = run.profile.budgets[id];
+    const weights = id === 'resnet50' ? weightsKey : null;
+    const hash = inputsHash({
+      id,
+      definition: MODELS[id].definitionSource(dataset.classes.length),
+      budget,
+      fingerprint: dataset.fingerprint,
+      split: splitKey,
+      seed,
+      weights,
+    });
+    jobs[id] = {
+      id,
+      inputsHash: hash,
+      budget,
+      seeds,
+      classes: dataset.classes,
+      trainSplit: split.train,
+      validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
+      test: subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset),
+      samples: run.samples,
+      imagenetWeights: weights ? run.imagenetWeights! : null,
+      checkpointFile: checkpointFile(run.cacheDir, id, hash),
+      cacheDir: run.cacheDir,
+      backend: run.backend,
+      latency: latencyRuns(run.profile.name),
+    };
+  }
+  return jobs;
+}

@@ -1,0 +1,100 @@
+/**
+ * Runs one model's resolved job (see job.ts): build → train → evaluate on the test
+ * images → record activations → time inference → save to the model cache. The same
+ * function runs in the parent (one model at a time) and in a training worker.
+ */
+import { gzipSync } from 'node:zlib';
+import * as tf from '@tensorflow/tfjs-core';
+import { SCHEMA_VERSION, type ModelResult } from '../../schema/results.ts';
+import { activationsPath } from '../../schema/bundle.ts';
+import { MODELS } from '../models/index.ts';
+import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
+import { loadImagenetWeights } from '../models/imagenet-weights.ts';
+import { trainModel } from '../train/train.ts';
+import { removeCheckpoint } from '../train/checkpoint.ts';
+import { confusionMatrix, perClassMetrics, macroF1, wilsonInterval } from '../evaluate/metrics.ts';
+import { recordActivations } from '../evaluate/activations.ts';
+import { measureLatency } from '../evaluate/latency.ts';
+import { saveToCache, type StoredModel } from '../cache/models.ts';
+import { predictSubset } from '../shared/predict.ts';
+import type { ImageSet } from '../shared/tensors.ts';
+import type { Reporter } from '../shared/progress.ts';
+import { trainImagesOf, type ModelJob } from './job.ts';
+
+export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Reporter): Promise<StoredModel> {
+  const { id, budget, samples } = job;
+  const spec = MODELS[id];
+  const model = spec.build({ seed: job.seeds.init, classes: job.classes.length });
+  let initialWeights: ModelResult['initialWeights'] = { kind: 'random', source: null };
+  if (job.imagenetWeights) {
+    const info = await loadImagenetWeights(model, job.imagenetWeights);
+    initialWeights = { kind: 'imagenet', source: info.source };
+    reporter.log(`${spec.name}: ImageNet weights loaded into ${info.layersCopied} layers from ${info.source}`);
+  }
+  const trainForEpoch = (epoch: number) => trainImagesOf(job, data.labels, epoch);
+  const outcome = await trainModel(model, {
+    label: spec.name,
+    budget,
+    data,
+    trainForEpoch,
+    validation: job.validation,
+    seed: job.seeds.shuffle,
+    inputsHash: job.inputsHash,
+    checkpointFile: job.checkpointFile,
+    reporter,
+  });
+
+  const testSet = job.test;
+  const evalTask = reporter.task(`${spec.name} test`, testSet.length, 'images');
+  const test = await predictSubset(model, data, testSet, { progress: evalTask });
+  const confusion = confusionMatrix(test.labels, test.predicted, job.classes.length);
+  const perClass = perClassMetrics(confusion, job.classes);
+  const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
+  evalTask.finish(`${spec.name} test: accuracy ${(test.accuracy * 100).toFixed(2)}% on ${testSet.length} images, loss ${test.loss.toFixed(4)}`);
+
+  const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
+  reporter.log(`${spec.name}: timing inference on ${job.backend}`);
+  const latency = await measureLatency(model, job.latency);
+
+  const result: ModelResult = {
+    schemaVersion: SCHEMA_VERSION,
+    id,
+    name: spec.name,
+    description: spec.description,
+    inputsHash: job.inputsHash,
+    initialWeights,
+    layers: layerTable(model),
+    params: paramCounts(model),
+    macs: countMacs(model),
+    weightBytes: weightBytes(model),
+    training: {
+      budget,
+      backend: job.backend,
+      epochsCompleted: outcome.epochsCompleted,
+      trainImages: trainForEpoch(1).length,
+      validationImages: job.validation.length,
+      seconds: outcome.seconds,
+      stoppedEarly: outcome.stoppedEarly,
+      history: outcome.history,
+    },
+    evaluation: {
+      testImages: testSet.length,
+      accuracy: test.accuracy,
+      accuracyCI95: wilsonInterval(correct, testSet.length),
+      loss: test.loss,
+      confusion,
+      perClass,
+      macroF1: macroF1(perClass),
+    },
+    latency: { backend: job.backend, ...latency },
+    activations: { file: activationsPath(id), sampleCount: samples.length, layers: acts.layers },
+    softmax: acts.softmax,
+    trainedAt: new Date().toISOString(),
+  };
+  model.dispose();
+  tf.disposeVariables();
+  const stored = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }) };
+  saveToCache(job.cacheDir, stored);
+  removeCheckpoint(job.checkpointFile);
+  return stored;
+}
