@@ -2,9 +2,11 @@
  * Per-epoch training checkpoints: model weights, Adam's state and the history so far,
  * in one file written atomically, so a killed run resumes at the last finished epoch.
  *
- * Format: 4-byte little-endian header length, UTF-8 JSON header, then float32 data.
- * (tfjs' own save handlers need tfjs-node for file://, and they do not cover optimizer
- * state; this small format does both with the one backend-independent API, getWeights.)
+ * The tensors are packed by tfjs' own tf.io.encodeWeights (and read by decodeWeights);
+ * tf.io has no file container in Node without tfjs-node (its file:// handler lives
+ * there), and a model's save handlers do not restore optimizer state into an existing
+ * model, so the file is: 4-byte little-endian header length, UTF-8 JSON header (state
+ * and weight specs), then encodeWeights' data.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -12,21 +14,16 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { EpochRecord } from '../../schema/results.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
 
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  offset: number; // in float32 elements
-  dtype: 'float32' | 'int32';
-}
+const VERSION = 2;
 
 interface Header {
-  version: 1;
+  version: typeof VERSION;
   inputsHash: string;
   epochsCompleted: number;
   seconds: number;
   history: EpochRecord[];
-  model: TensorEntry[];
-  optimizer: TensorEntry[];
+  /** Model weights are named `model/<index>`, optimizer weights `optimizer/<name>`. */
+  specs: tf.io.WeightsManifestEntry[];
 }
 
 export interface CheckpointState {
@@ -35,27 +32,19 @@ export interface CheckpointState {
   history: EpochRecord[];
 }
 
+const MODEL = 'model/';
+const OPTIMIZER = 'optimizer/';
+
 export async function saveCheckpoint(file: string, inputsHash: string, model: LayersModel, state: CheckpointState): Promise<void> {
-  const chunks: Float32Array[] = [];
-  let offset = 0;
-  const add = async (name: string, t: tf.Tensor): Promise<TensorEntry> => {
-    const data = t.dtype === 'float32' ? (await t.data()) as Float32Array : Float32Array.from(await t.data());
-    const entry: TensorEntry = { name, shape: t.shape, offset, dtype: t.dtype === 'int32' ? 'int32' : 'float32' };
-    chunks.push(data);
-    offset += data.length;
-    return entry;
-  };
-  const modelEntries: TensorEntry[] = [];
-  for (const [i, w] of model.getWeights().entries()) modelEntries.push(await add(String(i), w));
-  const optimizerEntries: TensorEntry[] = [];
-  const optWeights = model.optimizer ? await model.optimizer.getWeights() : [];
-  for (const w of optWeights) optimizerEntries.push(await add(w.name, w.tensor));
-  const header: Header = { version: 1, inputsHash, ...state, model: modelEntries, optimizer: optimizerEntries };
+  const tensors: { name: string; tensor: tf.Tensor }[] = model.getWeights().map((tensor, i) => ({ name: `${MODEL}${i}`, tensor }));
+  const optimizerWeights = model.optimizer ? await model.optimizer.getWeights() : [];
+  for (const w of optimizerWeights) tensors.push({ name: `${OPTIMIZER}${w.name}`, tensor: w.tensor });
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const header: Header = { version: VERSION, inputsHash, ...state, specs };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length, 0);
-  const body = Buffer.concat([len, json, ...chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))]);
-  writeFileAtomic(file, body);
+  writeFileAtomic(file, Buffer.concat([len, json, Buffer.from(data)]));
 }
 
 /**
@@ -65,30 +54,29 @@ export async function saveCheckpoint(file: string, inputsHash: string, model: La
 export async function loadCheckpoint(file: string, inputsHash: string, model: LayersModel): Promise<CheckpointState | null> {
   if (!existsSync(file)) return null;
   let header: Header;
-  let data: Float32Array;
+  let named: tf.NamedTensorMap;
   try {
     const buf = readFileSync(file);
     const len = buf.readUInt32LE(0);
     header = JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as Header;
+    if (header.version !== VERSION || header.inputsHash !== inputsHash) return null;
     const body = buf.subarray(4 + len);
-    data = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    named = tf.io.decodeWeights(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength), header.specs);
   } catch {
     return null; // unreadable: start over rather than fail
   }
-  if (header.version !== 1 || header.inputsHash !== inputsHash) return null;
   const weights = model.getWeights();
-  if (header.model.length !== weights.length) return null;
-  const toTensor = (e: TensorEntry) => {
-    const size = e.shape.reduce((a, b) => a * b, 1);
-    const values = data.subarray(e.offset, e.offset + size);
-    return e.dtype === 'int32' ? tf.tensor(Int32Array.from(values), e.shape, 'int32') : tf.tensor(values, e.shape);
-  };
-  const restored = header.model.map(toTensor);
-  model.setWeights(restored);
-  tf.dispose(restored);
-  if (model.optimizer && header.optimizer.length) {
-    await model.optimizer.setWeights(header.optimizer.map((e) => ({ name: e.name, tensor: toTensor(e) })));
+  const restored = weights.map((_, i) => named[`${MODEL}${i}`]);
+  const optimizer = Object.entries(named)
+    .filter(([name]) => name.startsWith(OPTIMIZER))
+    .map(([name, tensor]) => ({ name: name.slice(OPTIMIZER.length), tensor }));
+  if (restored.some((t) => t === undefined) || Object.keys(named).length !== weights.length + optimizer.length) {
+    tf.dispose(Object.values(named));
+    return null;
   }
+  model.setWeights(restored as tf.Tensor[]);
+  tf.dispose(restored as tf.Tensor[]);
+  if (model.optimizer && optimizer.length) await model.optimizer.setWeights(optimizer);
   return { epochsCompleted: header.epochsCompleted, seconds: header.seconds, history: header.history };
 }
 
