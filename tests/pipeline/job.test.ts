@@ -1,0 +1,66 @@
+/** Resolving each model's job once, as plain data that a training worker receives as it is. */
+import { describe, it, expect } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { resolveJobs, trainImagesOf, type RunFacts } from '../../pipeline/run/job.ts';
+import { getProfile } from '../../pipeline/profiles.ts';
+import { DEFAULT_SPLIT } from '../../pipeline/data/split.ts';
+import { MODELS } from '../../pipeline/models/index.ts';
+
+await tf.setBackend('cpu');
+
+function facts(overrides: Partial<RunFacts> = {}): RunFacts {
+  const n = 600;
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % 4);
+  const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+  const split = { train: range(0, 480), validation: range(480, 540), test: range(540, 600) };
+  return {
+    models: ['tiny-cnn', 'reduced-filter-cnn'],
+    seed: 42,
+    profile: getProfile('smoke', { train: 480, validation: 60, test: 60 }),
+    backend: 'cpu',
+    dataset: { fingerprint: 'f'.repeat(64), classes: ['a', 'b', 'c', 'd'], labels },
+    split,
+    ratios: DEFAULT_SPLIT,
+    samples: Int32Array.from([540, 541, 542, 543]),
+    cacheDir: '/tmp/cache',
+    ...overrides,
+  };
+}
+
+describe('model jobs', () => {
+  it('are plain data: a structured clone (what a worker receives) is equal to the original', () => {
+    const jobs = resolveJobs(facts());
+    expect(structuredClone(jobs['tiny-cnn'])).toEqual(jobs['tiny-cnn']);
+  });
+
+  it('apply the budget limits and a fresh training subset per epoch', () => {
+    const run = facts();
+    const job = resolveJobs(run)['tiny-cnn'];
+    expect(job.budget).toEqual(run.profile.budgets['tiny-cnn']);
+    expect(job.validation.length).toBe(Math.min(60, job.budget.validationLimit ?? 60));
+    expect(job.test.length).toBe(Math.min(60, job.budget.testLimit ?? 60));
+    const e1 = trainImagesOf(job, run.dataset.labels, 1);
+    const e2 = trainImagesOf(job, run.dataset.labels, 2);
+    expect(e1.length).toBe(job.budget.trainLimit);
+    expect(Array.from(e1)).not.toEqual(Array.from(e2));
+    expect(Array.from(trainImagesOf(job, run.dataset.labels, 1))).toEqual(Array.from(e1));
+  });
+
+  it('hash their inputs: the same facts give the same hash, another seed or class count another', () => {
+    const a = resolveJobs(facts())['tiny-cnn'].inputsHash;
+    expect(resolveJobs(facts())['tiny-cnn'].inputsHash).toBe(a);
+    expect(resolveJobs(facts({ seed: 43 }))['tiny-cnn'].inputsHash).not.toBe(a);
+    const three = facts();
+    three.dataset = { ...three.dataset, classes: ['a', 'b', 'c'] };
+    expect(resolveJobs(three)['tiny-cnn'].inputsHash).not.toBe(a);
+    expect(resolveJobs(facts())['reduced-filter-cnn'].inputsHash).not.toBe(a);
+  });
+
+  it('size the softmax from the dataset, not a fixed 6', () => {
+    const job = resolveJobs(facts())['tiny-cnn'];
+    const model = MODELS['tiny-cnn'].build({ seed: job.seeds.init, classes: job.classes.length });
+    expect(model.outputs[0]!.shape).toEqual([null, 4]);
+    model.dispose();
+  });
+});
