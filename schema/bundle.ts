@@ -8,6 +8,8 @@
  *   <dir>/models/<id>.json          ModelResult
  *   <dir>/activations/<id>.u8.gz    gzip of the activation maps (see ActivationLayer)
  *   <dir>/samples.u8                the activation sample images, samples × 64 × 64
+ *   <dir>/browser/<id>/model.json   the compact CNNs in the tfjs layers format, for the paper's
+ *   <dir>/browser/<id>/weights.bin  Try-it section (ModelResult.browser: encoding, accuracies)
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,6 +39,20 @@ export function modelJsonPath(id: string): string {
 
 export function activationsPath(id: string): string {
   return `${ACTIVATIONS_FOLDER}/${id}.u8.gz`;
+}
+
+export const BROWSER_FOLDER = 'browser';
+/** The weight file of a browser export; model.json's weights manifest names it, relative to itself. */
+export const BROWSER_WEIGHTS_FILE = 'weights.bin';
+
+/** Folder of a model's browser export: model.json and weights.bin. */
+export function browserModelFolder(id: string): string {
+  return `${BROWSER_FOLDER}/${id}`;
+}
+
+/** Path of a model's browser export (ModelResult.browser.modelFile). */
+export function browserModelPath(id: string): string {
+  return `${browserModelFolder(id)}/model.json`;
 }
 
 /** The bundle the site renders: $RESULTS_DIR (relative to `cwd`) or ./results. */

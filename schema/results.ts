@@ -8,6 +8,8 @@
  *   models/<model-id>.json     ModelResult: one per model
  *   activations/<model-id>.u8.gz  gzip of uint8 feature maps, indexed by ModelResult.activations
  *   samples.u8                 the activation sample images, uint8, samples × 64 × 64
+ *   browser/<model-id>/model.json, weights.bin   the compact CNNs in the tfjs layers format
+ *                              (weights quantised as ModelResult.browser says), for the paper's Try-it section
  */
 import { z } from 'zod';
 
@@ -178,6 +180,39 @@ export const ActivationLayer = z.object({
 });
 export type ActivationLayer = z.infer<typeof ActivationLayer>;
 
+/** How a model's weights are stored in its browser export (tfjs io's weight manifest). */
+export const WEIGHT_ENCODINGS = ['uint8', 'uint16', 'float16', 'float32'] as const;
+export const WeightEncoding = z.enum(WEIGHT_ENCODINGS);
+export type WeightEncoding = z.infer<typeof WeightEncoding>;
+
+/**
+ * A model exported for the browser (tfjs layers format), with its weights in the smallest
+ * encoding whose test accuracy is within `tolerance` of the float model's. Both
+ * accuracies are measured by the pipeline on the same `testImages` images.
+ */
+export const BrowserModel = z.object({
+  /** Bundle-relative path of model.json; its weight file (weights.bin) lies beside it. */
+  modelFile: z.string(),
+  encoding: WeightEncoding,
+  /** Size of the weight file. */
+  weightBytes: count,
+  testImages: count.positive(),
+  /** Accuracy of the float32 model on those images. */
+  floatAccuracy: probability,
+  /** Accuracy of the exported (dequantised) model on the same images. */
+  accuracy: probability,
+  /** Largest allowed accuracy drop, as a fraction (0.0005 = 0.05 percentage points). */
+  tolerance: z.number().nonnegative(),
+  /** Every encoding tried, smallest first, with its weight bytes and test accuracy (float32 is the float model itself). */
+  candidates: z.array(z.object({ encoding: WeightEncoding, weightBytes: count, accuracy: probability })).min(1),
+  /**
+   * Softmax of the exported model on the activation samples (rows follow manifest.samples), as
+   * the pipeline computed it: what the browser must reproduce from samples.u8.
+   */
+  softmax: z.array(z.array(probability)),
+});
+export type BrowserModel = z.infer<typeof BrowserModel>;
+
 export const ModelResult = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: ModelId,
@@ -226,6 +261,8 @@ export const ModelResult = z.object({
   }),
   /** Softmax output per activation sample (rows follow manifest.samples). */
   softmax: z.array(z.array(probability)),
+  /** The browser export (compact CNNs only; null for ResNet50, and in bundles written before it existed). */
+  browser: BrowserModel.nullable().default(null),
   trainedAt: isoTime,
 });
 export type ModelResult = z.infer<typeof ModelResult>;

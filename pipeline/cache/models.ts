@@ -8,13 +8,30 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelResult, type ModelId } from '../../schema/results.ts';
-import { BundleError, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
+import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
+import { BROWSER_MODEL_IDS, type ExportedFiles } from '../export/tfjs-model.ts';
 
 export interface StoredModel {
   result: ModelResult;
   /** gzip of the uint8 activation maps. */
   activationsGz: Uint8Array;
+  /** The browser export (model.json and its weights), for the models that have one. */
+  browser: ExportedFiles | null;
+}
+
+/**
+ * The browser export stored in `folder` for `result`: null when the model has none. A
+ * compact CNN whose export is missing or does not match its result is incomplete
+ * (undefined): it is retrained, since no weights are kept to export from.
+ */
+function readExport(folder: string, result: ModelResult): ExportedFiles | null | undefined {
+  if (!BROWSER_MODEL_IDS.includes(result.id)) return null;
+  const model = join(folder, 'model.json');
+  const weights = join(folder, BROWSER_WEIGHTS_FILE);
+  if (!result.browser || !existsSync(model) || !existsSync(weights)) return undefined;
+  const files = { modelJson: readFileSync(model, 'utf8'), weights: new Uint8Array(readFileSync(weights)) };
+  return files.weights.length === result.browser.weightBytes ? files : undefined;
 }
 
 export function modelDir(cacheDir: string, id: ModelId, inputsHash: string): string {
@@ -34,7 +51,9 @@ export function loadFromCache(cacheDir: string, id: ModelId, inputsHash: string)
   try {
     const parsed = ModelResult.safeParse(JSON.parse(readFileSync(jsonFile, 'utf8')));
     if (!parsed.success || parsed.data.inputsHash !== inputsHash) return null;
-    return { result: parsed.data, activationsGz: new Uint8Array(readFileSync(activationsFile)) };
+    const browser = readExport(join(dir, 'browser'), parsed.data);
+    if (browser === undefined) return null;
+    return { result: parsed.data, activationsGz: new Uint8Array(readFileSync(activationsFile)), browser };
   } catch {
     return null;
   }
@@ -45,7 +64,9 @@ export function loadFromBundle(bundleDir: string, id: ModelId, inputsHash: strin
   try {
     const result = readModel(bundleDir, modelJsonPath(id));
     if (result.id !== id || result.inputsHash !== inputsHash) return null;
-    return { result, activationsGz: readBytes(join(bundleDir, result.activations.file)) };
+    const browser = readExport(join(bundleDir, browserModelFolder(id)), result);
+    if (browser === undefined) return null;
+    return { result, activationsGz: readBytes(join(bundleDir, result.activations.file)), browser };
   } catch (e) {
     if (e instanceof BundleError) return null;
     throw e;
@@ -54,7 +75,11 @@ export function loadFromBundle(bundleDir: string, id: ModelId, inputsHash: strin
 
 export function saveToCache(cacheDir: string, stored: StoredModel): void {
   const dir = modelDir(cacheDir, stored.result.id, stored.result.inputsHash);
-  // Activations first, result last: result.json's presence marks a complete entry.
+  // Activations and browser export first, result last: result.json's presence marks a complete entry.
   writeFileAtomic(join(dir, 'activations.u8.gz'), stored.activationsGz);
+  if (stored.browser) {
+    writeFileAtomic(join(dir, 'browser', BROWSER_WEIGHTS_FILE), stored.browser.weights);
+    writeFileAtomic(join(dir, 'browser', 'model.json'), stored.browser.modelJson);
+  }
   writeFileAtomic(join(dir, 'result.json'), JSON.stringify(stored.result, null, 1));
 }

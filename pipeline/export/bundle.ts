@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { Manifest, ModelResult } from '../../schema/results.ts';
-import { ACTIVATIONS_FOLDER, MANIFEST_FILE, MODELS_FOLDER, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
+import { ACTIVATIONS_FOLDER, BROWSER_WEIGHTS_FILE, MANIFEST_FILE, MODELS_FOLDER, browserModelFolder, browserModelPath, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
 import { UserError } from '../../schema/errors.ts';
 import type { StoredModel } from '../cache/models.ts';
 
@@ -34,6 +34,14 @@ export function writeBundle(outDir: string, manifest: Manifest, models: StoredMo
   for (const m of models) {
     writeFileSync(join(tmp, m.result.activations.file), m.activationsGz);
     writeFileSync(join(tmp, modelJsonPath(m.result.id)), JSON.stringify(m.result, null, 1) + '\n');
+    if (m.browser || m.result.browser) {
+      const id = m.result.id;
+      if (!m.browser || m.result.browser?.modelFile !== browserModelPath(id))
+        throw new ExportError(`${modelJsonPath(id)}: browser: expected the export at ${browserModelPath(id)} with its files (the pipeline produced an inconsistent export; nothing was written)`);
+      mkdirSync(join(tmp, browserModelFolder(id)), { recursive: true });
+      writeFileSync(join(tmp, browserModelPath(id)), m.browser.modelJson);
+      writeFileSync(join(tmp, browserModelFolder(id), BROWSER_WEIGHTS_FILE), m.browser.weights);
+    }
   }
   writeFileSync(join(tmp, manifest.samples.file), samples);
   writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');

@@ -49,6 +49,8 @@ export interface ModelJob {
   /** The validation images after each epoch, and the test images (budget limits applied). */
   validation: Int32Array;
   test: Int32Array;
+  /** The whole test split: the browser export's encodings are judged on it. */
+  testSplit: Int32Array;
   /** The activation samples: one test image per class. */
   samples: Int32Array;
   /** model.json of Keras' ImageNet ResNet50 (only ResNet50's job has one). */
@@ -129,6 +131,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       trainSplit: split.train,
       validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
       test: subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset),
+      testSplit: split.test,
       samples: run.samples,
       imagenetWeights: weights ? run.imagenetWeights! : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { SCHEMA_VERSION, type ModelResult } from '../../schema/results.ts';
-import { activationsPath } from '../../schema/bundle.ts';
+import { activationsPath, browserModelPath } from '../../schema/bundle.ts';
 import { MODELS } from '../models/index.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
 import { loadImagenetWeights } from '../models/imagenet-weights.ts';
@@ -16,6 +16,7 @@ import { confusionMatrix, perClassMetrics, macroF1, wilsonInterval } from '../ev
 import { recordActivations } from '../evaluate/activations.ts';
 import { measureLatency } from '../evaluate/latency.ts';
 import { saveToCache, type StoredModel } from '../cache/models.ts';
+import { BROWSER_MODEL_IDS, exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
@@ -56,6 +57,17 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
+  // The paper's Try-it section runs the compact CNNs; their quantised export is judged on the whole test split.
+  let browser: BrowserExport | null = null;
+  if (BROWSER_MODEL_IDS.includes(id)) {
+    reporter.log(`${spec.name}: exporting for the browser (quantised weights checked on ${job.testSplit.length} test images)`);
+    browser = await exportForBrowser(model, data, job.testSplit, samples, {
+      floatCorrect: testSet.length === job.testSplit.length ? correct : undefined,
+      log: reporter.log,
+    });
+    reporter.log(`${spec.name}: browser export ${browser.record.encoding}, ${browser.record.weightBytes} bytes of weights`);
+  }
+
   const result: ModelResult = {
     schemaVersion: SCHEMA_VERSION,
     id,
@@ -89,11 +101,12 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     latency: { backend: job.backend, ...latency },
     activations: { file: activationsPath(id), sampleCount: samples.length, layers: acts.layers },
     softmax: acts.softmax,
+    browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     trainedAt: new Date().toISOString(),
   };
   model.dispose();
   tf.disposeVariables();
-  const stored = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }) };
+  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null };
   saveToCache(job.cacheDir, stored);
   removeCheckpoint(job.checkpointFile);
   return stored;

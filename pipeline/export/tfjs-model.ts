@@ -1,0 +1,176 @@
+/**
+ * The browser export of a trained model: tfjs layers format (model.json + one weight
+ * file), weights in the smallest encoding that costs nothing measurable. Each candidate
+ * encoding is decoded by tfjs itself (`loadLayersModel` from memory, the code path the
+ * browser takes) and evaluated on the whole test split; the first, smallest first, whose
+ * accuracy is within the tolerance of the float model's is kept.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import type { BrowserModel, ModelId, WeightEncoding } from '../../schema/results.ts';
+import { imageBatch, type ImageSet } from '../shared/tensors.ts';
+import { predictSubset } from '../shared/predict.ts';
+import { BROWSER_WEIGHTS_FILE } from '../../schema/bundle.ts';
+import { BYTES_PER_VALUE, chooseEncoding, encodeTensor } from './quantise.ts';
+
+/**
+ * The models the page runs: the compact CNNs. ResNet50 is not offered: 23.5 M parameters
+ * are ~94 MB of float32 weights (~24 MB even as uint8), far over the Try-it section's
+ * 1.5 MB budget.
+ */
+export const BROWSER_MODEL_IDS: readonly ModelId[] = ['basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'];
+
+/** At most this drop in test accuracy (a fraction: 0.05 percentage points) counts as nothing measurable. */
+export const ACCURACY_TOLERANCE = 0.0005;
+/** Smallest first; uint16 before float16 (same size, finer steps over a tensor's range). */
+export const ENCODING_ORDER: readonly WeightEncoding[] = ['uint8', 'uint16', 'float16', 'float32'];
+
+export interface ExportedFiles {
+  /** model.json's text; its weights manifest names BROWSER_WEIGHTS_FILE. */
+  modelJson: string;
+  weights: Uint8Array;
+}
+
+interface FloatArtifacts {
+  topology: object;
+  tensors: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+/**
+ * Training-only layers become their standard equivalents, so the browser needs no custom
+ * classes: SeededDropout (identity at inference, like Dropout) becomes Dropout.
+ */
+function portableTopology(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(portableTopology);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = portableTopology(v);
+  if (out['class_name'] === 'SeededDropout' && out['config'] && typeof out['config'] === 'object') {
+    out['class_name'] = 'Dropout';
+    const { seed: _seed, ...config } = out['config'] as Record<string, unknown>;
+    out['config'] = config;
+  }
+  return out;
+}
+
+async function floatArtifacts(model: LayersModel): Promise<FloatArtifacts> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!artifacts?.weightSpecs || !artifacts.weightData || !artifacts.modelTopology) throw new Error(`${model.name}: tfjs save produced no topology or weights`);
+  const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  const tensors = artifacts.weightSpecs.map((spec) => {
+    const t = named[spec.name]!;
+    if (t.dtype !== 'float32') throw new Error(`${model.name}: weight ${spec.name} is ${t.dtype}; the export handles float32 weights only`);
+    return { name: spec.name, shape: spec.shape, values: t.dataSync() as Float32Array };
+  });
+  tf.dispose(Object.values(named));
+  return { topology: portableTopology(artifacts.modelTopology) as object, tensors };
+}
+
+function encodeArtifacts(float: FloatArtifacts, encoding: WeightEncoding): { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array } {
+  const parts = float.tensors.map((t) => ({ t, enc: encodeTensor(t.values, encoding, t.name) }));
+  const weights = new Uint8Array(parts.reduce((n, p) => n + p.enc.bytes.length, 0));
+  let at = 0;
+  const specs = parts.map(({ t, enc }) => {
+    weights.set(enc.bytes, at);
+    at += enc.bytes.length;
+    const spec: tf.io.WeightsManifestEntry = { name: t.name, shape: t.shape, dtype: 'float32' };
+    if (enc.quantization) spec.quantization = enc.quantization;
+    return spec;
+  });
+  return { specs, weights };
+}
+
+function toFiles(float: FloatArtifacts, encoded: { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array }, encoding: WeightEncoding): ExportedFiles {
+  const json: tf.io.ModelJSON = {
+    modelTopology: float.topology,
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
+    convertedBy: `medical-mnist-report pipeline (weights ${encoding})`,
+    weightsManifest: [{ paths: [BROWSER_WEIGHTS_FILE], weights: encoded.specs }],
+  };
+  return { modelJson: JSON.stringify(json), weights: encoded.weights };
+}
+
+/** Loads exported files the way the browser does (tfjs io decodes the quantised weights). */
+export function loadExported(files: ExportedFiles): Promise<LayersModel> {
+  const json = JSON.parse(files.modelJson) as tf.io.ModelJSON;
+  const weights = files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength) as ArrayBuffer;
+  return loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: weights }));
+}
+
+async function countCorrect(model: LayersModel, data: ImageSet, test: Int32Array): Promise<number> {
+  const p = await predictSubset(model, data, test);
+  return Math.round(p.accuracy * test.length);
+}
+
+/** Softmax of `model` on the sample images, clamped to [0, 1] as ModelResult.softmax is. */
+async function sampleSoftmax(model: LayersModel, data: ImageSet, samples: Int32Array): Promise<number[][]> {
+  const x = imageBatch(data, samples);
+  const y = model.predict(x) as tf.Tensor;
+  const rows = (await y.array()) as number[][];
+  tf.dispose([x, y]);
+  return rows.map((row) => row.map((p) => Math.min(1, Math.max(0, p))));
+}
+
+export interface BrowserExport {
+  files: ExportedFiles;
+  /** The schema's record, less modelFile (the bundle's layout decides it). */
+  record: Omit<BrowserModel, 'modelFile'>;
+}
+
+/**
+ * Exports `model` for the browser. `floatCorrect`: the float model's correct count on
+ * `test` when already known (the evaluation's own, when it covered the whole split).
+ */
+export async function exportForBrowser(
+  model: LayersModel,
+  data: ImageSet,
+  test: Int32Array,
+  samples: Int32Array,
+  opts: { floatCorrect?: number; log?: (line: string) => void } = {},
+): Promise<BrowserExport> {
+  const float = await floatArtifacts(model);
+  const floatCorrect = opts.floatCorrect ?? (await countCorrect(model, data, test));
+  const n = test.length;
+  const values = float.tensors.reduce((s, t) => s + t.values.length, 0);
+  const { chosen, tried } = await chooseEncoding(
+    ENCODING_ORDER,
+    async (encoding) => {
+      const loaded = await loadExported(toFiles(float, encodeArtifacts(float, encoding), encoding));
+      try {
+        const correct = await countCorrect(loaded, data, test);
+        opts.log?.(`${model.name}: ${encoding} weights ${(correct / n * 100).toFixed(2)}% vs float ${(floatCorrect / n * 100).toFixed(2)}% on ${n} test images`);
+        return correct;
+      } finally {
+        loaded.dispose();
+      }
+    },
+    floatCorrect,
+    n,
+    ACCURACY_TOLERANCE,
+  );
+  const files = toFiles(float, encodeArtifacts(float, chosen), chosen);
+  const exported = await loadExported(files);
+  const softmax = await sampleSoftmax(exported, data, samples);
+  exported.dispose();
+  const correctOf = (e: WeightEncoding) => tried.find((c) => c.encoding === e)!.correct;
+  return {
+    files,
+    record: {
+      encoding: chosen,
+      weightBytes: files.weights.length,
+      testImages: n,
+      floatAccuracy: floatCorrect / n,
+      accuracy: correctOf(chosen) / n,
+      tolerance: ACCURACY_TOLERANCE,
+      candidates: tried.map((c) => ({ encoding: c.encoding, weightBytes: values * BYTES_PER_VALUE[c.encoding], accuracy: c.correct / n })),
+      softmax,
+    },
+  };
+}
