@@ -8,8 +8,13 @@
  *   whole page   after scrolling to the bottom, so every chart goes live, plus every
  *                activation image a reader could select (all of figures/**.png);
  *                budget 3 MB compressed
+ *   Try-it       in a fresh page: everything the Try-it section fetches once it is
+ *                scrolled into view until its models have run (TensorFlow.js, its wasm
+ *                binary, every compact model, the sample images); target 1.5 MB
+ *                compressed. It must fetch nothing of this before (checked here too).
  * Text responses count at their gzip size (what GitHub Pages sends) with brotli shown
- * alongside; images and fonts are already compressed and count as they are.
+ * alongside; images, fonts, wasm and model weights count as they are (GitHub Pages
+ * does not compress binary types we can rely on).
  * Exits non-zero when a budget is exceeded.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -21,6 +26,7 @@ import { serveDist } from './serve-dist.ts';
 
 export const FIRST_VIEW_BUDGET = 250 * 1000;
 export const WHOLE_PAGE_BUDGET = 3 * 1000 * 1000;
+export const TRYIT_BUDGET = 1.5 * 1000 * 1000;
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -72,8 +78,13 @@ export function detectBase(dist: string): string {
   return new URL(href).pathname;
 }
 
-/** Weighs the page at `url` (a served build of `dist`). */
-export async function weighPage(url: string, dist: string, browser: Browser): Promise<PageWeight> {
+/**
+ * Weighs the page at `url` (a served build of `dist`). The Try-it section's files have
+ * their own target and are left out of both figures (`separate`: their paths, measured
+ * by weighTryIt first when not given).
+ */
+export async function weighPage(url: string, dist: string, browser: Browser, separate?: ReadonlySet<string>): Promise<PageWeight> {
+  const tryit = separate ?? new Set((await weighTryIt(url, browser)).transfers.map((t) => t.path));
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const seen = new Map<string, Transfer>();
@@ -108,7 +119,7 @@ export async function weighPage(url: string, dist: string, browser: Browser): Pr
   await Promise.all(pending);
   await context.close();
 
-  const all = [...seen.values()];
+  const all = [...seen.values()].filter((t) => !tryit.has(t.path));
   const firstView = all.filter((t) => phaseOf.get(t.path) === 'first');
   const onScroll = all.filter((t) => phaseOf.get(t.path) === 'scroll');
   const base = new URL(url).pathname;
@@ -127,6 +138,68 @@ export async function weighPage(url: string, dist: string, browser: Browser): Pr
   };
 }
 
+export interface TryItWeight {
+  /** What the section fetched after it scrolled into view. */
+  transfers: Transfer[];
+  bytes: number;
+  /** Try-it files (tryit/, wasm, its code) fetched before the section was on screen: should be none. */
+  early: string[];
+  /** The section's own state when measuring stopped ('ready', or why not). */
+  state: string;
+  status: string;
+}
+
+/** Try-it files: its data and models (tryit/), the wasm binaries. Code chunks are told apart by timing. */
+const TRYIT_FILE = /\/tryit\/|\.wasm$/;
+
+/**
+ * Weighs the Try-it section alone: loads the page in a short viewport, scrolls the
+ * section's top to the top of the window (so nothing else comes into view), and records
+ * every response until the section reports it has run its models. Activation images
+ * the browser fetches ahead (lazy images load before they are visible) are left out.
+ */
+export async function weighTryIt(url: string, browser: Browser): Promise<TryItWeight> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 400 } });
+  const page = await context.newPage();
+  let phase: 'before' | 'after' = 'before';
+  const before = new Set<string>();
+  const after = new Map<string, Transfer>();
+  const pending: Promise<void>[] = [];
+  page.on('response', (response) => {
+    const u = new URL(response.url());
+    if (!u.href.startsWith(new URL(url).origin) || response.status() >= 300) return;
+    if (phase === 'before') {
+      before.add(u.pathname);
+      return;
+    }
+    if (before.has(u.pathname) || /\/figures\//.test(u.pathname)) return;
+    pending.push(
+      response.body().then(
+        (body) => void after.set(u.pathname, measure(u.pathname, response.headers()['content-type'] ?? '', body)),
+        () => undefined,
+      ),
+    );
+  });
+  await page.goto(url, { waitUntil: 'networkidle' });
+  if ((await page.locator('[data-tryit]').count()) === 0) {
+    await context.close();
+    return { transfers: [], bytes: 0, early: [], state: 'absent', status: '' };
+  }
+  const early = [...before].filter((p) => TRYIT_FILE.test(p) || /\/app\.[^/]*\.js$/.test(p));
+  phase = 'after';
+  await page.evaluate(() => document.querySelector('[data-tryit]')?.scrollIntoView({ block: 'start' }));
+  const state = await page
+    .waitForFunction(() => /^(ready|failed)$/.test(document.querySelector<HTMLElement>('[data-tryit]')?.dataset.state ?? ''), null, { timeout: 120_000 })
+    .then(() => page.evaluate(() => document.querySelector<HTMLElement>('[data-tryit]')?.dataset.state ?? 'missing'))
+    .catch(() => 'timed out');
+  await page.waitForLoadState('networkidle');
+  await Promise.all(pending);
+  const status = (await page.locator('[data-tryit-status]').textContent().catch(() => null)) ?? '';
+  await context.close();
+  const transfers = [...after.values()];
+  return { transfers, bytes: transfers.reduce((a, t) => a + t.counted, 0), early, state, status: status.trim() };
+}
+
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
 
 function table(title: string, ts: Transfer[]): string {
@@ -143,19 +216,29 @@ async function main(): Promise<void> {
   const server = await serveDist(dist, base);
   const browser = await launchChromium();
   try {
-    const w = await weighPage(server.url, dist, browser);
+    const t = await weighTryIt(server.url, browser);
+    const w = await weighPage(server.url, dist, browser, new Set(t.transfers.map((x) => x.path)));
     const imagesScrolled = w.onScroll.filter((t) => t.kind === 'image/png').length;
     console.log(table('First view: loaded at the top of the page, before any chart scrolls into view', w.firstView));
     console.log();
-    console.log(table('Loaded while scrolling to the end (live charts, activation images)', values.verbose ? w.onScroll : w.onScroll.filter((t) => t.kind !== 'image/png')));
+    console.log(table('Loaded while scrolling to the end (live charts, activation images; the Try-it section is weighed on its own below)', values.verbose ? w.onScroll : w.onScroll.filter((t) => t.kind !== 'image/png')));
     if (!values.verbose && imagesScrolled) console.log(`  + ${imagesScrolled} activation images, ${kB(w.onScroll.filter((t) => t.kind === 'image/png').reduce((a, t) => a + t.counted, 0))} (--verbose lists them)`);
     console.log(`  + ${w.unfetchedImages.length} further activation images a reader can select: ${kB(w.unfetchedImages.reduce((a, t) => a + t.counted, 0))}`);
     console.log();
+    console.log(table('Try-it section: fetched once it is scrolled into view, until its models have run', t.transfers));
+    console.log(`  section state: ${t.state}${t.status ? ` (“${t.status}”)` : ''}`);
+    console.log();
     const firstOk = w.firstViewBytes <= FIRST_VIEW_BUDGET;
     const wholeOk = w.wholePageBytes <= WHOLE_PAGE_BUDGET;
+    const tryOk = (t.state === 'ready' || t.state === 'absent') && t.bytes <= TRYIT_BUDGET && t.early.length === 0;
     console.log(`first view: ${kB(w.firstViewBytes)} compressed (budget ${kB(FIRST_VIEW_BUDGET)}) ${firstOk ? 'ok' : 'OVER BUDGET'}`);
     console.log(`whole page: ${kB(w.wholePageBytes)} compressed, every chart and activation image (budget ${kB(WHOLE_PAGE_BUDGET)}) ${wholeOk ? 'ok' : 'OVER BUDGET'}`);
-    if (!firstOk || !wholeOk) process.exitCode = 1;
+    console.log(
+      `Try-it section: ${kB(t.bytes)} compressed, TensorFlow.js and every compact model (target ${kB(TRYIT_BUDGET)}) ${t.bytes <= TRYIT_BUDGET ? 'ok' : 'OVER TARGET'}` +
+        (t.state !== 'ready' ? `; the section did not finish (${t.state})` : '') +
+        (t.early.length ? `; fetched before it was on screen: ${t.early.join(', ')}` : ''),
+    );
+    if (!firstOk || !wholeOk || !tryOk) process.exitCode = 1;
   } finally {
     await browser.close();
     await server.close();

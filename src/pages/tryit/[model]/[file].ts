@@ -1,0 +1,15 @@
+/** Each compact CNN's browser export (model.json and weights.bin), copied from the results bundle. */
+import type { APIRoute, GetStaticPaths } from 'astro';
+import { browserModels, exportFile } from '../../../components/tryit/data.ts';
+
+const FILES = ['model.json', 'weights.bin'] as const;
+
+export const getStaticPaths = (() => browserModels().flatMap((m) => FILES.map((file) => ({ params: { model: m.id, file } })))) satisfies GetStaticPaths;
+
+export const GET: APIRoute = ({ params }) => {
+  const file = FILES.find((f) => f === params.file);
+  if (!file || !params.model) throw new RangeError(`tryit: unexpected export file ${params.model}/${params.file}`);
+  return new Response(exportFile(params.model, file).slice(), {
+    headers: { 'Content-Type': file === 'model.json' ? 'application/json' : 'application/octet-stream' },
+  });
+};
