@@ -3,9 +3,9 @@
  * browser exports, the sample images, and the static activation figure's layers,
  * channel order and colour scale, so that live maps look like the static ones).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelResult } from '../../../schema/results.ts';
+import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes } from '../../../schema/bundle.ts';
 import { getBundle, getSamples } from '../../lib/results.ts';
 import { url } from '../../lib/paths.ts';
 import { COLOUR_LUT } from '../../charts/feature-maps.ts';
@@ -43,12 +43,15 @@ export function tryItMeta(): TryItMeta {
   };
 }
 
-/** One file of a model's browser export, read from the bundle. */
-export function exportFile(id: string, file: 'model.json' | 'weights.bin'): Uint8Array {
+/** One file of a model's browser export, read from the bundle (a missing or short file stops the build naming it). */
+export function exportFile(id: string, file: 'model.json' | typeof BROWSER_WEIGHTS_FILE): Uint8Array {
   const model = browserModels().find((m) => m.id === id);
   if (!model) throw new RangeError(`tryit: no browser export for model "${id}"`);
-  const folder = model.browser.modelFile.replace(/\/model\.json$/, '');
-  return new Uint8Array(readFileSync(join(getBundle().dir, folder, file)));
+  const path = join(getBundle().dir, browserModelFolder(id), file);
+  const bytes = readBytes(path);
+  if (file === BROWSER_WEIGHTS_FILE && bytes.length !== model.browser.weightBytes)
+    throw new BundleError(`${path}: expected ${model.browser.weightBytes} bytes (models/${id}.json browser.weightBytes), found ${bytes.length}`);
+  return bytes;
 }
 
 export { getSamples };

@@ -1,8 +1,9 @@
 /** Each compact CNN's browser export (model.json and weights.bin), copied from the results bundle. */
 import type { APIRoute, GetStaticPaths } from 'astro';
 import { browserModels, exportFile } from '../../../components/tryit/data.ts';
+import { BROWSER_WEIGHTS_FILE } from '../../../../schema/bundle.ts';
 
-const FILES = ['model.json', 'weights.bin'] as const;
+const FILES = ['model.json', BROWSER_WEIGHTS_FILE] as const;
 
 export const getStaticPaths = (() => browserModels().flatMap((m) => FILES.map((file) => ({ params: { model: m.id, file } })))) satisfies GetStaticPaths;
 
