@@ -138,7 +138,7 @@ async function fromFile(file: File): Promise<Input> {
   );
   if (width === SIZE && height === SIZE) notes.push('It is 64 × 64 already: no resizing.');
   else if (width >= SIZE && height >= SIZE)
-    notes.push(`Resized from ${width} × ${height} to 64 × 64 without keeping the aspect ratio, with the pipeline’s Lanczos-3 filter (libvips’ resize, ported exactly: the same 64 × 64 as the pipeline would make).`);
+    notes.push(`Resized from ${width} × ${height} to 64 × 64 without keeping the aspect ratio, with the pipeline’s Lanczos-3 filter (libvips’ resize, ported exactly: from the same decoded pixels it makes the pipeline’s 64 × 64; a browser’s JPEG decoder may differ from the pipeline’s by a grey level here and there).`);
   else
     notes.push(`Enlarged from ${width} × ${height} to 64 × 64 without keeping the aspect ratio, with a Catmull-Rom filter: close to, but not bit-exact with, the pipeline’s (libvips) enlargement.`);
   return { pixels: resizeTo64(grey.pixels, width, height), source: { kind: 'upload', name }, notes };
