@@ -274,10 +274,19 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
     );
   }
 
+  /** Runs every model on `input` and redraws; runs queue one after another, and a failed one says so and leaves the last good result shown. */
   async function show(input: Input): Promise<void> {
     pending = pending.then(async () => {
       root.dataset.state = 'running';
-      const results = await Promise.all(runners.map((r) => run(r, input.pixels)));
+      let results: Outcome[];
+      try {
+        results = await Promise.all(runners.map((r) => run(r, input.pixels)));
+      } catch (e) {
+        root.dataset.state = 'ready';
+        say(`The models failed on this input (${e instanceof Error ? e.message : String(e)}); the image shown before is kept.`, 'error');
+        console.error('tryit: inference failed:', e);
+        return;
+      }
       current = input;
       outcomes = results;
       drawGrey(seen, input.pixels);
