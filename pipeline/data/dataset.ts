@@ -109,6 +109,7 @@ async function decodeArchive(
     skipped.push({ file, reason });
     warn(`skipped ${file}: ${reason}`);
   };
+  for (const p of archive.passedOver) skip(p.file, p.reason);
 
   async function* readable(): AsyncGenerator<ImageFile> {
     for await (const f of archive.read()) {

@@ -1,0 +1,56 @@
+/**
+ * Datasets a user may really have: symbolic link loops, links between class folders,
+ * converted images and identical files in two classes (named in the manifest, not only
+ * counted), and a file edited in place without a change of size or modification time.
+ */
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, symlinkSync, mkdirSync, writeFileSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadDataset } from '../../pipeline/data/dataset.ts';
+import { cleanFiles, greyPixels, png, writeFolder } from './fixtures.ts';
+
+const work = mkdtempSync(path.join(tmpdir(), 'odd-data-'));
+let n = 0;
+const fresh = (name: string) => path.join(work, `${name}-${n++}`);
+
+async function load(source: string, cacheDir = fresh('cache')) {
+  const warnings: string[] = [];
+  const ds = await loadDataset(source, { cacheDir, warn: (l) => warnings.push(l) });
+  return { ds, warnings };
+}
+
+describe('symbolic links in the data folder', () => {
+  it('passes over a link loop with a warning naming it, and loads the rest', async () => {
+    const root = writeFolder(fresh('loop'), await cleanFiles(['A', 'B'], 3));
+    symlinkSync('..', path.join(root, 'A', 'again')); // A/again → the data folder itself
+    symlinkSync('.', path.join(root, 'B', 'self')); // B/self → B
+    const { ds, warnings } = await load(root);
+    expect(ds.labels.length).toBe(6);
+    expect(ds.dataset.skipped.map((s) => s.file)).toEqual(['A/again', 'B/self']);
+    expect(warnings).toContain('skipped A/again: symbolic link loop (leads back to the data folder)');
+    expect(warnings).toContain('skipped B/self: symbolic link loop (leads back to B)');
+  });
+
+  it('passes over a link from one class folder into another, naming it (its label would be wrong); same-class links are read', async () => {
+    const root = writeFolder(fresh('cross'), await cleanFiles(['A', 'B'], 3));
+    symlinkSync(path.join(root, 'B', '000001.png'), path.join(root, 'A', 'from-b.png'));
+    symlinkSync('000002.png', path.join(root, 'A', 'same-class.png'));
+    symlinkSync(path.join(root, 'B'), path.join(root, 'A', 'b-folder'));
+    const { ds, warnings } = await load(root);
+    expect(ds.files).toContain('A/same-class.png');
+    expect(ds.files.filter((f) => f.startsWith('A/'))).toHaveLength(4);
+    expect(ds.files.filter((f) => f.startsWith('B/'))).toHaveLength(3);
+    const skipped = Object.fromEntries(ds.dataset.skipped.map((s) => [s.file, s.reason]));
+    expect(Object.keys(skipped).sort()).toEqual(['A/b-folder/000000.png', 'A/b-folder/000001.png', 'A/b-folder/000002.png', 'A/from-b.png']);
+    expect(skipped['A/from-b.png']).toBe('symbolic link into another class folder (B/000001.png): its label would be wrong');
+    expect(warnings).toContain('skipped A/from-b.png: symbolic link into another class folder (B/000001.png): its label would be wrong');
+  });
+
+  it('names a broken link', async () => {
+    const root = writeFolder(fresh('broken'), await cleanFiles(['A', 'B'], 2));
+    symlinkSync('nowhere.png', path.join(root, 'A', 'gone.png'));
+    const { ds } = await load(root);
+    expect(ds.dataset.skipped).toEqual([{ file: 'A/gone.png', reason: 'broken symbolic link (ENOENT)' }]);
+  });
+});
