@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
 import { MODEL_IDS, PROFILES, type ModelId, type ProfileName } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
@@ -41,6 +42,9 @@ Options:
   -h, --help               this text
 `;
 
+/** The largest --seed: 2^31 − 1. */
+const MAX_SEED = 2 ** 31 - 1;
+
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(1);
@@ -74,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = parse(argv);
   } catch (e) {
-    fail(`${(e as Error).message} (see --help)`);
+    fail(`${(e as Error).message.replace(/\s*\n\s*/g, ' ')} (see --help)`); // Node's message spans lines
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
@@ -88,14 +92,30 @@ async function main(argv: string[]): Promise<void> {
   const profile = values.profile;
   if (profile !== undefined && !PROFILES.includes(profile as ProfileName)) fail(`--profile: expected one of ${PROFILES.join(', ')}, got "${profile}"`);
   if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) fail(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
+  // Digits only: Number() would also take "1e3", "0x10" or " 7 ". The bound keeps every
+  // seed derived from it (seed × 1000 + epoch, …) an exact integer.
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) fail(`--seed: expected a non-negative integer, got "${values.seed}"`);
+  if (!/^[0-9]+$/.test(values.seed!) || seed > MAX_SEED) fail(`--seed: expected a whole number from 0 to ${MAX_SEED} in digits, got "${values.seed}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail(`--threads: expected a positive integer, got "${values.threads}"`);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) fail(`--jobs: expected a positive integer, got "${values.jobs}"`);
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
+
+  const weights = values['imagenet-weights'];
+  if (weights !== undefined) {
+    const what = `--imagenet-weights ${weights}`;
+    const expected = "expected the model.json of a tfjs-layers export of Keras' ResNet50 ImageNet weights";
+    const st = statSync(weights, { throwIfNoEntry: false });
+    if (!st) fail(`${what}: no such file (${expected})`);
+    if (!st.isFile()) fail(`${what}: not a file (${expected})`);
+    try {
+      accessSync(weights, constants.R_OK);
+    } catch (e) {
+      fail(`${what}: cannot be read (${(e as NodeJS.ErrnoException).code}; ${expected})`);
+    }
+  }
 
   // Imported after argument checks so --help and usage errors answer instantly.
   const { runPipeline } = await import('./run/pipeline.ts');
