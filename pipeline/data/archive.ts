@@ -184,8 +184,17 @@ export interface SkippedPath {
   reason: string;
 }
 
+/** What a file's stat says about its content without reading it. */
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  /** Change time: set by the kernel on every write or metadata change, and unlike mtime it cannot be set back. */
+  ctimeMs: number;
+  ino: number;
+}
+
 interface Walked extends Listing {
-  stats: Map<string, { size: number; mtimeMs: number }>;
+  stats: Map<string, FileStamp>;
   /** Files reached through a symbolic link: their real path. */
   linked: Map<string, string>;
   /** Symbolic link loops and broken links, passed over. */
@@ -200,7 +209,7 @@ interface Walked extends Listing {
 async function walk(root: string): Promise<Walked> {
   const files: string[] = [];
   const dirs: string[] = [];
-  const stats = new Map<string, { size: number; mtimeMs: number }>();
+  const stats = new Map<string, FileStamp>();
   const linked = new Map<string, string>();
   const skipped: SkippedPath[] = [];
   async function visit(dir: string, rel: string, depth: number, viaLink: boolean, ancestors: Map<string, string>): Promise<void> {
@@ -231,7 +240,7 @@ async function walk(root: string): Promise<Walked> {
       } else if (d.isFile() || s?.isFile()) {
         const st = s ?? (await stat(full));
         files.push(r);
-        stats.set(r, { size: st.size, mtimeMs: st.mtimeMs });
+        stats.set(r, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         if (viaLink || link) linked.set(r, await realpath(full));
       }
     }
@@ -376,8 +385,10 @@ export async function openArchive(p: string, opts: { maxInMemoryBytes?: number }
 
 /**
  * What the decoded dataset depends on, cheaply: a zip's SHA-256 (0.3 s for the 86 MB
- * archive); for a folder, a SHA-256 over every path with its size and modification time
- * (a stat per file, like make or rsync, instead of reading 59k files on every run).
+ * archive); for a folder, a SHA-256 over every path with its size, modification time,
+ * change time and inode (a stat per file instead of reading 59k files on every run).
+ * The change time catches a file edited in place with its size and mtime kept (or set
+ * back, as `touch -r` or a restore does): the kernel sets it on every write.
  */
 export async function archiveContentKey(p: string): Promise<{ kind: 'zip' | 'folder'; key: string }> {
   const s = await stat(p).catch(() => null);
@@ -392,7 +403,7 @@ export async function archiveContentKey(p: string): Promise<{ kind: 'zip' | 'fol
     ...dirs.map((d) => `${d}/\n`),
     ...files.map((f) => {
       const st = stats.get(f)!;
-      return `${f}\t${st.size}\t${st.mtimeMs}\n`;
+      return `${f}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}\n`;
     }),
   ].sort(byCodePoint);
   for (const l of lines) h.update(l);

@@ -54,3 +54,57 @@ describe('symbolic links in the data folder', () => {
     expect(ds.dataset.skipped).toEqual([{ file: 'A/gone.png', reason: 'broken symbolic link (ENOENT)' }]);
   });
 });
+
+describe('the manifest names files, not only counts', () => {
+  it('names each converted image and how it was converted', async () => {
+    const files = await cleanFiles(['A', 'B'], 2);
+    files['A/big.png'] = await png(greyPixels(5, 128), 128);
+    const rgb = new Uint8Array(64 * 64 * 3).map((_, i) => (i % 3 === 0 ? 200 : i % 7));
+    files['B/colour.png'] = await png(rgb, 64, 3);
+    const { ds } = await load(writeFolder(fresh('converted'), files));
+    expect(ds.dataset.converted).toEqual({
+      resized: 1,
+      colour: 1,
+      files: [
+        { file: 'A/big.png', conversion: 'resized from 128×128' },
+        { file: 'B/colour.png', conversion: 'colour to grayscale' },
+      ],
+    });
+  });
+
+  it('names byte-identical images filed under different classes', async () => {
+    const files = await cleanFiles(['A', 'B', 'C'], 2);
+    files['C/copy-of-a.png'] = files['A/000001.png']!;
+    files['B/also-a.png'] = files['A/000001.png']!;
+    files['A/same-class-copy.png'] = files['A/000000.png']!; // a duplicate, but within one class
+    const { ds } = await load(writeFolder(fresh('dups'), files));
+    expect(ds.dataset.duplicates).toEqual({ groups: 2, files: 5, crossClass: [['A/000001.png', 'B/also-a.png', 'C/copy-of-a.png']] });
+  });
+});
+
+describe('the folder cache key', () => {
+  it('notices a file edited in place whose size and modification time did not change', async () => {
+    const files = await cleanFiles(['A', 'B'], 2);
+    const dark = await png(new Uint8Array(4096).fill(10));
+    const light = await png(new Uint8Array(4096).fill(200));
+    expect(light.length).toBe(dark.length); // same size, different content
+    files['A/edited.png'] = dark;
+    const root = writeFolder(fresh('edited'), files);
+    const file = path.join(root, 'A', 'edited.png');
+    const when = 1_700_000_000; // whole seconds, so that setting it back is exact
+    utimesSync(file, when, when);
+    const cache = fresh('cache');
+    const first = await load(root, cache);
+    expect(first.ds.cacheHit).toBe(false);
+    expect((await load(root, cache)).ds.cacheHit).toBe(true);
+
+    writeFileSync(file, light);
+    utimesSync(file, when, when);
+    expect(statSync(file).size).toBe(dark.length);
+    expect(statSync(file).mtimeMs).toBe(when * 1000);
+    const again = await load(root, cache);
+    expect(again.ds.cacheHit).toBe(false);
+    const i = again.ds.files.indexOf('A/edited.png');
+    expect(again.ds.images[i * 4096]).toBe(200);
+  });
+});
