@@ -16,6 +16,12 @@ import { DataError } from './errors.ts';
 
 export const EXPECTED_LAYOUT = 'expected one folder per class containing images, e.g. AbdomenCT/000000.jpeg';
 
+/**
+ * The models take their class count from the data (any number from 2); labels are kept
+ * as one byte per image, which bounds it. Checked on listing, before anything is decoded.
+ */
+export const MAX_CLASSES = 256;
+
 /** Names that mark an image file. A file without any extension is sniffed by its first bytes instead. */
 const IMAGE_EXTENSIONS = new Set(['.jpeg', '.jpg', '.jpe', '.png', '.gif', '.webp', '.tif', '.tiff', '.bmp', '.avif']);
 /** Operating-system litter that is not hidden by a leading dot. */
@@ -165,6 +171,8 @@ export function planLayout(where: string, listing: Listing): Layout {
   entries.forEach((e, i) => (e.index = i));
 
   const sorted = [...classes].sort(byCodePoint);
+  if (sorted.length > MAX_CLASSES)
+    throw new DataError(`${sorted.length} class folders in ${where}: at most ${MAX_CLASSES} classes are supported (labels are stored as one byte each)`);
   if (sorted.length < 2)
     throw new DataError(`only one class folder (${prefix}${sorted[0]}/) in ${where}: ${EXPECTED_LAYOUT}, for at least two classes`);
   const counts = new Map<string, number>();

@@ -7,7 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, symlinkSync, mkdirSync, writeFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadDataset } from '../../pipeline/data/dataset.ts';
+import { loadDataset, DataError } from '../../pipeline/data/dataset.ts';
+import { MAX_CLASSES, planLayout } from '../../pipeline/data/archive.ts';
 import { cleanFiles, greyPixels, png, writeFolder } from './fixtures.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'odd-data-'));
@@ -106,5 +107,13 @@ describe('the folder cache key', () => {
     expect(again.ds.cacheHit).toBe(false);
     const i = again.ds.files.indexOf('A/edited.png');
     expect(again.ds.images[i * 4096]).toBe(200);
+  });
+});
+
+describe('the class count', () => {
+  it('more classes than labels can hold is one line before anything is decoded', () => {
+    const files = Array.from({ length: MAX_CLASSES + 1 }, (_, c) => `class-${c}/x.png`);
+    expect(() => planLayout('d', { files, dirs: [] })).toThrow(new DataError(`${MAX_CLASSES + 1} class folders in d: at most ${MAX_CLASSES} classes are supported (labels are stored as one byte each)`));
+    expect(planLayout('d', { files: files.slice(0, 7), dirs: [] }).classes).toHaveLength(7);
   });
 });
