@@ -11,6 +11,7 @@ import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
 import { createReporter } from './shared/progress.ts';
+import { claimOutputs } from './export/outputs.ts';
 
 const HELP = `Usage: npm run pipeline -- run [options]
 
@@ -117,9 +118,14 @@ async function main(argv: string[]): Promise<void> {
     }
   }
 
+  // Before any data is read: both folders are ours to write, the results folder is
+  // locked against a second run, and what killed runs left behind is cleaned up.
+  const reporter = createReporter({ quiet: values.quiet });
+  const claimed = claimOutputs(resolve(values.out!), resolve(values['cache-dir']!));
+  for (const done of claimed.removed) reporter.log(`${done} (left behind by an earlier run that did not finish)`);
+
   // Imported after argument checks so --help and usage errors answer instantly.
   const { runPipeline } = await import('./run/pipeline.ts');
-  const reporter = createReporter({ quiet: values.quiet });
   const started = Date.now();
   await runPipeline({
     projectRoot: process.cwd(),

@@ -10,8 +10,9 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from './errors.ts';
 
-export class PathError extends Error {
+export class PathError extends UserError {
   override name = 'PathError';
 }
 
@@ -76,7 +77,7 @@ export function describeFsError(e: unknown, path: string): string {
     case 'EROFS':
       return 'the file system is read-only';
     case 'ENOSPC':
-      return 'the disk is full (no space left on the device)';
+      return 'the disk is full (no space left on device)';
     case 'EDQUOT':
       return 'the disk quota is used up';
     case 'EACCES':
@@ -166,8 +167,9 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes the staging folders that runs which are no longer alive left beside `target`
- * (killed while writing, or stopped by a full disk); returns their paths.
+ * Cleans up after runs that are no longer alive (killed while writing, or stopped by a
+ * full disk): their staging folders beside `target` are removed; a previous `target` one
+ * of them had moved aside and not yet replaced is put back. Returns what it did, for the log.
  */
 export function removeLeftovers(target: string): string[] {
   const t = resolve(target);
@@ -178,14 +180,20 @@ export function removeLeftovers(target: string): string[] {
   } catch {
     return [];
   }
-  const removed: string[] = [];
+  const done: string[] = [];
   for (const name of names) {
     const m = pattern.exec(name);
     if (!m || (Number(m[2]) !== process.pid && alive(Number(m[2])))) continue;
-    rmSync(join(dirname(t), name), { recursive: true, force: true });
-    removed.push(join(dirname(t), name));
+    const left = join(dirname(t), name);
+    if (m[1] === 'old' && !existsSync(t)) {
+      renameSync(left, t);
+      done.push(`put back ${t} from ${left}`);
+    } else {
+      rmSync(left, { recursive: true, force: true });
+      done.push(`removed ${left}`);
+    }
   }
-  return removed;
+  return done;
 }
 
 /**

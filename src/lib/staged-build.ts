@@ -37,7 +37,7 @@ export function stagedBuild(): AstroIntegration {
         target = fileURLToPath(config.outDir).replace(/\/$/, '');
         try {
           checkOwnedFolder(target, 'site', 'astro build --outDir');
-          for (const left of removeLeftovers(target)) logger.info(`removed ${left}, left behind by an interrupted build`);
+          for (const done of removeLeftovers(target)) logger.info(`${done} (left behind by an interrupted build)`);
           makeFolder(dirname(target), 'astro build --outDir');
         } catch (e) {
           if (e instanceof PathError) throw oneLine(e.message);
