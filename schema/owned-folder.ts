@@ -60,7 +60,7 @@ function nearestExisting(path: string): string {
 }
 
 /** The file system's name when `path` lies on a virtual one such as /proc, else null. */
-function virtualFs(path: string): string | null {
+export function virtualFs(path: string): string | null {
   try {
     return VIRTUAL_FS[statfsSync(nearestExisting(path)).type] ?? null;
   } catch {

@@ -10,6 +10,7 @@ import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from 
 import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
 import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
 import { DataError } from './errors.ts';
+import { virtualFs } from '../../schema/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
 
 export { DataError };
@@ -53,6 +54,9 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
   const log = opts.log ?? (() => {});
   const warn = opts.warn ?? ((line: string) => log(`warning: ${line}`));
   const where = path.resolve(source);
+  // /proc and /sys hold links all over the machine: walking them would take for ever.
+  const virtual = virtualFs(where);
+  if (virtual) throw new DataError(`data ${where} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
 
   const content = await archiveContentKey(where);
   const cacheFile = cacheFileFor(opts.cacheDir, content);

@@ -117,3 +117,9 @@ describe('the class count', () => {
     expect(planLayout('d', { files: files.slice(0, 7), dirs: [] }).classes).toHaveLength(7);
   });
 });
+
+describe('data on a virtual file system', () => {
+  it('is one line, at once, instead of a walk through /proc', async () => {
+    await expect(loadDataset('/proc/self', { cacheDir: fresh('cache') })).rejects.toThrow(/^data \/proc\/self is on the virtual "proc" file system, not a dataset/);
+  });
+});
