@@ -30,7 +30,7 @@ const { makeFolder, describeFsError, PathError } = await import('../../schema/ow
 const { writeBundle } = await import('../../pipeline/export/bundle.ts');
 const { lockFolder } = await import('../../pipeline/export/lock.ts');
 const { writeBundleFixture } = await import('../helpers/bundle-fixture.ts');
-const { readBundle, readActivations } = await import('../../schema/read-bundle.ts');
+const { readBundle, readActivations } = await import('../../schema/bundle.ts');
 
 afterEach(() => {
   failing.call = '';

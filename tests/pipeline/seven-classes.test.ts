@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanFiles, writeFolder } from '../data/fixtures.ts';
 import { runNode } from '../site/fixture.ts';
-import { readBundle } from '../../schema/read-bundle.ts';
+import { readBundle } from '../../schema/bundle.ts';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT', 'KneeMRI'];
 
