@@ -13,6 +13,9 @@ import { UserError } from '../schema/errors.ts';
 import { createReporter } from './shared/progress.ts';
 import { claimOutputs } from './export/outputs.ts';
 
+/** The largest --seed: 2^31 − 1. */
+const MAX_SEED = 2 ** 31 - 1;
+
 const HELP = `Usage: npm run pipeline -- run [options]
 
 Trains and evaluates the five models on Medical MNIST and writes the results bundle
@@ -33,18 +36,18 @@ Options:
   --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
   --out DIR                results bundle directory (default: ${DEFAULT_RESULTS_DIR}); the site
                            renders the bundle named by $${RESULTS_DIR_ENV}, default the same,
-                           so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR
-  --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache)
-  --seed N                 seed for split, initialisation and shuffling (default: 42)
+                           so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR.
+                           Replaced only when absent, empty or a bundle this project wrote
+  --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache);
+                           written only when absent, empty or this project's cache
+  --seed N                 seed for split, initialisation and shuffling, 0 to ${MAX_SEED}
+                           (default: 42)
   --imagenet-weights PATH  model.json of a tfjs-layers export of Keras ResNet50 ImageNet
                            weights, to start ResNet50 from them (default: random init)
   --force                  retrain every selected model even if its inputs are unchanged
   --quiet                  only warnings and errors
   -h, --help               this text
 `;
-
-/** The largest --seed: 2^31 − 1. */
-const MAX_SEED = 2 ** 31 - 1;
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
