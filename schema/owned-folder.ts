@@ -157,7 +157,8 @@ export function stagingFolder(target: string, tag: 'tmp' | 'old' | 'staging'): s
   return join(dirname(t), `.${basename(t)}.${tag}-${process.pid}`);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine (the stale rule for locks and leftovers). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -183,7 +184,7 @@ export function removeLeftovers(target: string): string[] {
   const done: string[] = [];
   for (const name of names) {
     const m = pattern.exec(name);
-    if (!m || (Number(m[2]) !== process.pid && alive(Number(m[2])))) continue;
+    if (!m || (Number(m[2]) !== process.pid && processAlive(Number(m[2])))) continue;
     const left = join(dirname(t), name);
     if (m[1] === 'old' && !existsSync(t)) {
       renameSync(left, t);

@@ -14,7 +14,7 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { describeFsError, PathError } from '../../schema/owned-folder.ts';
+import { describeFsError, PathError, processAlive } from '../../schema/owned-folder.ts';
 
 interface Holder {
   pid: number;
@@ -42,14 +42,6 @@ function readHolder(file: string): Holder | null {
   }
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the lock on `target` for this process, released on exit; throws a PathError
@@ -67,7 +59,7 @@ export function lockFolder(target: string, what = target): Lock {
       const holder = readHolder(file);
       if (holder && holder.host !== me.host)
         throw new PathError(`${what}: locked by pid ${holder.pid} on ${holder.host} since ${holder.startedAt} (${file}); if no run is going on there, remove that file`);
-      if (holder && holder.pid !== me.pid && running(holder.pid))
+      if (holder && holder.pid !== me.pid && processAlive(holder.pid))
         throw new PathError(`${what}: another pipeline run is writing to it (pid ${holder.pid}, since ${holder.startedAt}: ${holder.command}); wait for it to finish or stop it`);
       // Stale (its process is gone) or unreadable (a run killed while writing it): move it
       // aside under a name of our own, so that of two runs taking it over only one succeeds.
@@ -76,7 +68,7 @@ export function lockFolder(target: string, what = target): Lock {
         renameSync(file, aside);
         const moved = readHolder(aside);
         // Between our read and the rename another run may have taken it over: give it back.
-        if (moved && moved.pid !== holder?.pid && running(moved.pid)) linkSync(aside, file);
+        if (moved && moved.pid !== holder?.pid && processAlive(moved.pid)) linkSync(aside, file);
       } catch {
         // another run moved it first; look again
       }

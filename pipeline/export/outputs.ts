@@ -7,7 +7,7 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkOwnedFolder, describeFsError, makeFolder, markOwnedFolder, MARKERS, PathError, removeLeftovers } from '../../schema/owned-folder.ts';
+import { checkOwnedFolder, describeFsError, makeFolder, markOwnedFolder, MARKERS, PathError, processAlive, removeLeftovers } from '../../schema/owned-folder.ts';
 import { lockFolder, type Lock } from './lock.ts';
 
 export interface ClaimedOutputs {
@@ -19,14 +19,6 @@ export interface ClaimedOutputs {
 /** Temporary files of a killed run in the cache: `<name>.tmp-<pid>[-…]`. */
 const TEMP_FILE = /\.tmp-(\d+)(-[0-9a-f]+)?$/;
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes `*.tmp-<pid>` files (a dataset cache or model result half written) of runs no longer alive, two levels deep. */
 function removeCacheLeftovers(cacheDir: string): string[] {
@@ -41,7 +33,7 @@ function removeCacheLeftovers(cacheDir: string): string[] {
     for (const name of names) {
       const full = join(dir, name);
       const m = TEMP_FILE.exec(name);
-      if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) {
+      if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) {
         rmSync(full, { recursive: true, force: true });
         removed.push(full);
       } else if (depth < 3 && statSync(full, { throwIfNoEntry: false })?.isDirectory()) visit(full, depth + 1);
