@@ -10,6 +10,7 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { resultsBundle } from './src/lib/bundle-integration.ts';
 import { charts } from './src/charts/integration.ts';
+import { stagedBuild } from './src/lib/staged-build.ts';
 
 /**
  * "/x", "x/", "/x/" → "/x/"; empty → "/".
@@ -26,7 +27,8 @@ export default defineConfig({
   trailingSlash: 'ignore',
   // Lets parallel builds (tests, a developer's preview) keep their own content cache.
   cacheDir: process.env.ASTRO_CACHE_DIR || './node_modules/.astro',
-  integrations: [resultsBundle(), mdx(), charts()],
+  // stagedBuild() last: it moves the finished build into outDir after the others are done.
+  integrations: [resultsBundle(), mdx(), charts(), stagedBuild()],
   build: { format: 'directory' },
   devToolbar: { enabled: false },
 });

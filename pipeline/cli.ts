@@ -5,11 +5,16 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
 import { MODEL_IDS, PROFILES, type ModelId, type ProfileName } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
 import { createReporter } from './shared/progress.ts';
+import { claimOutputs } from './export/outputs.ts';
+
+/** The largest --seed: 2^31 − 1. */
+const MAX_SEED = 2 ** 31 - 1;
 
 const HELP = `Usage: npm run pipeline -- run [options]
 
@@ -31,9 +36,12 @@ Options:
   --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
   --out DIR                results bundle directory (default: ${DEFAULT_RESULTS_DIR}); the site
                            renders the bundle named by $${RESULTS_DIR_ENV}, default the same,
-                           so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR
-  --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache)
-  --seed N                 seed for split, initialisation and shuffling (default: 42)
+                           so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR.
+                           Replaced only when absent, empty or a bundle this project wrote
+  --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache);
+                           written only when absent, empty or this project's cache
+  --seed N                 seed for split, initialisation and shuffling, 0 to ${MAX_SEED}
+                           (default: 42)
   --imagenet-weights PATH  model.json of a tfjs-layers export of Keras ResNet50 ImageNet
                            weights, to start ResNet50 from them (default: random init)
   --force                  retrain every selected model even if its inputs are unchanged
@@ -74,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = parse(argv);
   } catch (e) {
-    fail(`${(e as Error).message} (see --help)`);
+    fail(`${(e as Error).message.replace(/\s*\n\s*/g, ' ')} (see --help)`); // Node's message spans lines
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
@@ -88,8 +96,10 @@ async function main(argv: string[]): Promise<void> {
   const profile = values.profile;
   if (profile !== undefined && !PROFILES.includes(profile as ProfileName)) fail(`--profile: expected one of ${PROFILES.join(', ')}, got "${profile}"`);
   if (!BACKEND_CHOICES.includes(values.backend as BackendChoice)) fail(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}"`);
+  // Digits only: Number() would also take "1e3", "0x10" or " 7 ". The bound keeps every
+  // seed derived from it (seed × 1000 + epoch, …) an exact integer.
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) fail(`--seed: expected a non-negative integer, got "${values.seed}"`);
+  if (!/^[0-9]+$/.test(values.seed!) || seed > MAX_SEED) fail(`--seed: expected a whole number from 0 to ${MAX_SEED} in digits, got "${values.seed}"`);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail(`--threads: expected a positive integer, got "${values.threads}"`);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
@@ -97,9 +107,28 @@ async function main(argv: string[]): Promise<void> {
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
 
+  const weights = values['imagenet-weights'];
+  if (weights !== undefined) {
+    const what = `--imagenet-weights ${weights}`;
+    const expected = "expected the model.json of a tfjs-layers export of Keras' ResNet50 ImageNet weights";
+    const st = statSync(weights, { throwIfNoEntry: false });
+    if (!st) fail(`${what}: no such file (${expected})`);
+    if (!st.isFile()) fail(`${what}: not a file (${expected})`);
+    try {
+      accessSync(weights, constants.R_OK);
+    } catch (e) {
+      fail(`${what}: cannot be read (${(e as NodeJS.ErrnoException).code}; ${expected})`);
+    }
+  }
+
+  // Before any data is read: both folders are ours to write, the results folder is
+  // locked against a second run, and what killed runs left behind is cleaned up.
+  const reporter = createReporter({ quiet: values.quiet });
+  const claimed = claimOutputs(resolve(values.out!), resolve(values['cache-dir']!));
+  for (const done of claimed.removed) reporter.log(`${done} (left behind by an earlier run that did not finish)`);
+
   // Imported after argument checks so --help and usage errors answer instantly.
   const { runPipeline } = await import('./run/pipeline.ts');
-  const reporter = createReporter({ quiet: values.quiet });
   const started = Date.now();
   await runPipeline({
     projectRoot: process.cwd(),

@@ -148,6 +148,18 @@ export function readActivations(bundle: Bundle, id: ModelId): Uint8Array {
   return bytes;
 }
 
+/**
+ * The whole bundle with every file read and checked (the sample images and each model's
+ * activation maps too), so that a missing or truncated file stops a site build before
+ * any page renders rather than halfway through them.
+ */
+export function checkBundle(dir: string): Bundle {
+  const bundle = readBundle(dir);
+  readSamples(bundle);
+  for (const model of bundle.models) readActivations(bundle, model.id);
+  return bundle;
+}
+
 /** A bundle file's bytes as they are on disk (activations stay gzipped). */
 export function readBytes(file: string): Uint8Array {
   if (!existsSync(file)) throw new BundleError(`${file}: not found (expected a results bundle file)`);

@@ -62,6 +62,8 @@ export const Profile = z.object({
 export type Profile = z.infer<typeof Profile>;
 
 export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
+/** An image converted on the way in, and how, e.g. "resized from 128×128; colour to grayscale". */
+export const ConvertedFile = z.object({ file: z.string(), conversion: z.string() });
 
 export const Dataset = z.object({
   /** Where the images were read from, as given (path or URL). */
@@ -77,9 +79,19 @@ export const Dataset = z.object({
   /** Undecodable, truncated or empty images: skipped, each named. */
   skipped: z.array(SkippedFile),
   /** Images converted on the way in. */
-  converted: z.object({ resized: count, colour: count }),
+  converted: z.object({
+    resized: count,
+    colour: count,
+    /** Each converted image by name (optional: bundles written before it was recorded lack it). */
+    files: z.array(ConvertedFile).optional(),
+  }),
   /** Groups of byte-identical images (kept together in one split) and the files in them. */
-  duplicates: z.object({ groups: count, files: count }),
+  duplicates: z.object({
+    groups: count,
+    files: count,
+    /** Groups of byte-identical images filed under different classes, each as its `<Class>/<file>` names (optional, as above). */
+    crossClass: z.array(z.array(z.string())).optional(),
+  }),
 });
 export type Dataset = z.infer<typeof Dataset>;
 

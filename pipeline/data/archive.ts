@@ -9,12 +9,18 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { DataError } from './errors.ts';
 
 export const EXPECTED_LAYOUT = 'expected one folder per class containing images, e.g. AbdomenCT/000000.jpeg';
+
+/**
+ * The models take their class count from the data (any number from 2); labels are kept
+ * as one byte per image, which bounds it. Checked on listing, before anything is decoded.
+ */
+export const MAX_CLASSES = 256;
 
 /** Names that mark an image file. A file without any extension is sniffed by its first bytes instead. */
 const IMAGE_EXTENSIONS = new Set(['.jpeg', '.jpg', '.jpe', '.png', '.gif', '.webp', '.tif', '.tiff', '.bmp', '.avif']);
@@ -89,6 +95,8 @@ export interface Archive {
   ignored: { hidden: number; nonImage: number };
   /** Image files outside the class folders (passed over), as paths inside the archive. */
   outside: string[];
+  /** Symbolic link loops, broken links and links between class folders: passed over, each named. */
+  passedOver: SkippedPath[];
   /** Reads every entry once; yields only images (see `ignored`). */
   read(): AsyncGenerator<ImageFile>;
   close(): Promise<void>;
@@ -163,6 +171,8 @@ export function planLayout(where: string, listing: Listing): Layout {
   entries.forEach((e, i) => (e.index = i));
 
   const sorted = [...classes].sort(byCodePoint);
+  if (sorted.length > MAX_CLASSES)
+    throw new DataError(`${sorted.length} class folders in ${where}: at most ${MAX_CLASSES} classes are supported (labels are stored as one byte each)`);
   if (sorted.length < 2)
     throw new DataError(`only one class folder (${prefix}${sorted[0]}/) in ${where}: ${EXPECTED_LAYOUT}, for at least two classes`);
   const counts = new Map<string, number>();
@@ -176,29 +186,97 @@ export function planLayout(where: string, listing: Listing): Layout {
   return { classRoot: prefix, classes: sorted, entries, ignored: { hidden, nonImage }, outside };
 }
 
-/** Every file and folder below `root`, as '/'-separated relative paths (symlinks followed). */
-async function walk(root: string): Promise<Listing & { stats: Map<string, { size: number; mtimeMs: number }> }> {
+/** A file or folder the walk passed over, with why (named in a warning and in the manifest). */
+export interface SkippedPath {
+  file: string;
+  reason: string;
+}
+
+/** What a file's stat says about its content without reading it. */
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  /** Change time: set by the kernel on every write or metadata change, and unlike mtime it cannot be set back. */
+  ctimeMs: number;
+  ino: number;
+}
+
+interface Walked extends Listing {
+  stats: Map<string, FileStamp>;
+  /** Files reached through a symbolic link: their real path. */
+  linked: Map<string, string>;
+  /** Symbolic link loops and broken links, passed over. */
+  skipped: SkippedPath[];
+}
+
+/**
+ * Every file and folder below `root`, as '/'-separated relative paths. Symbolic links are
+ * followed, except a link back to a folder it sits in (a loop), which is passed over and
+ * named, as is a link that leads nowhere.
+ */
+async function walk(root: string): Promise<Walked> {
   const files: string[] = [];
   const dirs: string[] = [];
-  const stats = new Map<string, { size: number; mtimeMs: number }>();
-  async function visit(dir: string, rel: string, depth: number): Promise<void> {
-    if (depth > 32) throw new DataError(`folders nested too deeply (a symlink loop?) at ${dir}: ${EXPECTED_LAYOUT}`);
+  const stats = new Map<string, FileStamp>();
+  const linked = new Map<string, string>();
+  const skipped: SkippedPath[] = [];
+  async function visit(dir: string, rel: string, depth: number, viaLink: boolean, ancestors: Map<string, string>): Promise<void> {
+    if (depth > 32) throw new DataError(`folders nested more than 32 deep at ${dir}: ${EXPECTED_LAYOUT}`);
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, d.name);
       const r = rel ? `${rel}/${d.name}` : d.name;
-      const s = d.isSymbolicLink() ? await stat(full).catch(() => null) : null;
+      const link = d.isSymbolicLink();
+      let s = null;
+      if (link) {
+        try {
+          s = await stat(full);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          skipped.push({ file: r, reason: code === 'ELOOP' ? 'symbolic link loop' : `broken symbolic link (${code ?? firstLine(e)})` });
+          continue;
+        }
+      }
       if (d.isDirectory() || s?.isDirectory()) {
+        const real = await realpath(full);
+        const loop = ancestors.get(real);
+        if (loop !== undefined) {
+          skipped.push({ file: r, reason: `symbolic link loop (leads back to ${loop || 'the data folder'})` });
+          continue;
+        }
         dirs.push(r);
-        await visit(full, r, depth + 1);
+        await visit(full, r, depth + 1, viaLink || link, new Map(ancestors).set(real, r));
       } else if (d.isFile() || s?.isFile()) {
         const st = s ?? (await stat(full));
         files.push(r);
-        stats.set(r, { size: st.size, mtimeMs: st.mtimeMs });
+        stats.set(r, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+        if (viaLink || link) linked.set(r, await realpath(full));
       }
     }
   }
-  await visit(root, '', 0);
-  return { files, dirs, stats };
+  await visit(root, '', 0, false, new Map([[await realpath(root), '']]));
+  return { files, dirs, stats, linked, skipped };
+}
+
+/**
+ * The rule for symbolic links between class folders: an image's label is the class
+ * folder its file really lives in. A link in one class folder to a file in another
+ * would add that image under the wrong label, so it is passed over and named.
+ * (Links to files outside the data folder, or within the same class folder, are read.)
+ */
+async function crossClassLinks(root: string, walked: Walked, classRoot: string, classes: string[]): Promise<SkippedPath[]> {
+  if (walked.linked.size === 0) return [];
+  const realRoot = await realpath(root);
+  const out: SkippedPath[] = [];
+  for (const [rel, real] of walked.linked) {
+    if (!rel.startsWith(classRoot)) continue;
+    const inside = path.relative(realRoot, real).split(path.sep).join('/');
+    if (inside.startsWith('../') || path.isAbsolute(inside) || !inside.startsWith(classRoot)) continue;
+    const realClass = inside.slice(classRoot.length).split('/')[0]!;
+    const linkClass = rel.slice(classRoot.length).split('/')[0]!;
+    if (realClass !== linkClass && classes.includes(realClass))
+      out.push({ file: rel.slice(classRoot.length), reason: `symbolic link into another class folder (${inside.slice(classRoot.length)}): its label would be wrong` });
+  }
+  return out.sort((a, b) => byCodePoint(a.file, b.file));
 }
 
 async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
@@ -212,11 +290,17 @@ function firstLine(e: unknown): string {
 }
 
 async function openFolder(dir: string): Promise<Archive> {
-  const listing = await walk(dir);
-  const layout = planLayout(dir, listing);
+  const walked = await walk(dir);
+  let layout = planLayout(dir, walked);
+  const crossing = await crossClassLinks(dir, walked, layout.classRoot, layout.classes);
+  if (crossing.length) {
+    const drop = new Set(crossing.map((c) => layout.classRoot + c.file));
+    layout = planLayout(dir, { files: walked.files.filter((f) => !drop.has(f)), dirs: walked.dirs });
+  }
   const archive: Archive = {
     kind: 'folder',
     ...layout,
+    passedOver: [...walked.skipped, ...crossing],
     async *read() {
       // A short look-ahead of reads keeps the disk busy while the consumer decodes.
       const window = 16;
@@ -275,6 +359,7 @@ async function openZip(file: string, size: number, maxInMemory: number): Promise
   const archive: Archive = {
     kind: 'zip',
     ...layout,
+    passedOver: [],
     async *read() {
       for (const e of layout.entries) {
         let bytes: Buffer = Buffer.alloc(0);
@@ -308,8 +393,10 @@ export async function openArchive(p: string, opts: { maxInMemoryBytes?: number }
 
 /**
  * What the decoded dataset depends on, cheaply: a zip's SHA-256 (0.3 s for the 86 MB
- * archive); for a folder, a SHA-256 over every path with its size and modification time
- * (a stat per file, like make or rsync, instead of reading 59k files on every run).
+ * archive); for a folder, a SHA-256 over every path with its size, modification time,
+ * change time and inode (a stat per file instead of reading 59k files on every run).
+ * The change time catches a file edited in place with its size and mtime kept (or set
+ * back, as `touch -r` or a restore does): the kernel sets it on every write.
  */
 export async function archiveContentKey(p: string): Promise<{ kind: 'zip' | 'folder'; key: string }> {
   const s = await stat(p).catch(() => null);
@@ -324,7 +411,7 @@ export async function archiveContentKey(p: string): Promise<{ kind: 'zip' | 'fol
     ...dirs.map((d) => `${d}/\n`),
     ...files.map((f) => {
       const st = stats.get(f)!;
-      return `${f}\t${st.size}\t${st.mtimeMs}\n`;
+      return `${f}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}\n`;
     }),
   ].sort(byCodePoint);
   for (const l of lines) h.update(l);

@@ -10,6 +10,7 @@ import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from 
 import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
 import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
 import { DataError } from './errors.ts';
+import { virtualFs } from '../../schema/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
 
 export { DataError };
@@ -53,6 +54,9 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
   const log = opts.log ?? (() => {});
   const warn = opts.warn ?? ((line: string) => log(`warning: ${line}`));
   const where = path.resolve(source);
+  // /proc and /sys hold links all over the machine: walking them would take for ever.
+  const virtual = virtualFs(where);
+  if (virtual) throw new DataError(`data ${where} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
 
   const content = await archiveContentKey(where);
   const cacheFile = cacheFileFor(opts.cacheDir, content);
@@ -99,7 +103,7 @@ async function decodeArchive(
   const hashes: (string | null)[] = new Array<string | null>(total).fill(null);
   const used = new Uint8Array(total);
   const skipped: { file: string; reason: string }[] = [];
-  const converted = { resized: 0, colour: 0 };
+  const converted = { resized: 0, colour: 0, files: [] as { file: string; conversion: string }[] };
   let done = 0;
   const progress = () => {
     done++;
@@ -109,6 +113,7 @@ async function decodeArchive(
     skipped.push({ file, reason });
     warn(`skipped ${file}: ${reason}`);
   };
+  for (const p of archive.passedOver) skip(p.file, p.reason);
 
   async function* readable(): AsyncGenerator<ImageFile> {
     for await (const f of archive.read()) {
@@ -133,6 +138,8 @@ async function decodeArchive(
         used[f.index] = 1;
         if (result.resized) converted.resized++;
         if (result.colour) converted.colour++;
+        const how = [result.resized ? `resized from ${result.width}×${result.height}` : '', result.colour ? 'colour to grayscale' : ''].filter(Boolean);
+        if (how.length) converted.files.push({ file: f.file, conversion: how.join('; ') });
       },
       opts.concurrency,
     );
@@ -158,8 +165,10 @@ async function decodeArchive(
     throw new DataError(`class ${empty.join(', ')} in ${where} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
 
   const fingerprint = fingerprintOf(entries.flatMap((e) => (hashes[e.index] ? [{ file: e.file, sha256: hashes[e.index]! }] : [])));
-  const duplicates = countDuplicates(contentHashes, labels, classes, log);
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const duplicates = countDuplicates(contentHashes, labels, classes, files, log);
+  const byFile = (a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  skipped.sort(byFile);
+  converted.files.sort(byFile);
   const dataset = Dataset.parse({
     source,
     fingerprint,
@@ -180,7 +189,7 @@ async function decodeArchive(
   return { classes, images, labels, files, contentHashes, dataset };
 }
 
-function countDuplicates(hashes: string[], labels: Uint8Array, classes: string[], log: (l: string) => void) {
+function countDuplicates(hashes: string[], labels: Uint8Array, classes: string[], files: string[], log: (l: string) => void) {
   const groups = new Map<string, number[]>();
   hashes.forEach((h, i) => {
     const g = groups.get(h);
@@ -188,16 +197,17 @@ function countDuplicates(hashes: string[], labels: Uint8Array, classes: string[]
     else groups.set(h, [i]);
   });
   let count = 0;
-  let files = 0;
-  const crossing: string[] = [];
+  let inGroups = 0;
+  const crossClass: string[][] = [];
   for (const members of groups.values()) {
     if (members.length < 2) continue;
     count++;
-    files += members.length;
+    inGroups += members.length;
     const names = new Set(members.map((i) => classes[labels[i]!]!));
-    if (names.size > 1) crossing.push([...names].join(' and '));
+    if (names.size > 1) crossClass.push(members.map((i) => files[i]!).sort());
   }
-  if (crossing.length)
-    log(`note: ${crossing.length} group(s) of byte-identical images carry different labels, e.g. ${crossing[0]}; each group stays in one split`);
-  return { groups: count, files };
+  crossClass.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  if (crossClass.length)
+    log(`note: ${crossClass.length} group(s) of byte-identical images carry different labels, e.g. ${crossClass[0]!.join(' = ')} (all named in the manifest); each group stays in one split`);
+  return { groups: count, files: inGroups, crossClass };
 }

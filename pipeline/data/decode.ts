@@ -10,8 +10,11 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { IMAGE_SIZE } from '../../schema/results.ts';
 
-/** Part of the dataset cache key: bump whenever the pixels this module produces change. */
-export const DECODER_VERSION = 1;
+/**
+ * Part of the dataset cache key: bump whenever the pixels this module produces, or the
+ * dataset record cached with them, change (2: converted files and cross-class duplicates named).
+ */
+export const DECODER_VERSION = 2;
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 /**
  * Images decoded at once. sharp runs one libvips pipeline per image on libuv's pool (4
@@ -24,6 +27,9 @@ export interface Decoded {
   pixels: Uint8Array;
   resized: boolean;
   colour: boolean;
+  /** The image's own size, before any resizing. */
+  width: number;
+  height: number;
 }
 
 /** An image that cannot be used; the message is the reason shown to the user. */
@@ -85,7 +91,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
     }
     if (grey.length !== PIXELS) throw new UndecodableImage(`resizing ${width}×${height} gave ${grey.length} bytes, expected ${PIXELS}`);
   }
-  return { pixels: grey, resized, colour };
+  return { pixels: grey, resized, colour, width, height };
 }
 
 /**

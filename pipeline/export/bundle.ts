@@ -4,9 +4,10 @@
  * old bundle by rename: a failed or interrupted run never leaves a half-written bundle,
  * and the previous good one survives until the new one is complete.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { describeFsError, makeFolder, markOwnedFolder, PathError, replaceFolder, stagingFolder } from '../../schema/owned-folder.ts';
 import { Manifest, ModelResult } from '../../schema/results.ts';
 import { ACTIVATIONS_FOLDER, BROWSER_WEIGHTS_FILE, MANIFEST_FILE, MODELS_FOLDER, browserModelFolder, browserModelPath, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
 import { UserError } from '../../schema/errors.ts';
@@ -26,28 +27,32 @@ export function writeBundle(outDir: string, manifest: Manifest, models: StoredMo
   validate(MANIFEST_FILE, Manifest, manifest);
   for (const m of models) validate(modelJsonPath(m.result.id), ModelResult, m.result);
 
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, MODELS_FOLDER), { recursive: true });
-  mkdirSync(join(tmp, ACTIVATIONS_FOLDER), { recursive: true });
-  for (const m of models) {
-    writeFileSync(join(tmp, m.result.activations.file), m.activationsGz);
-    writeFileSync(join(tmp, modelJsonPath(m.result.id)), JSON.stringify(m.result, null, 1) + '\n');
-    if (m.browser || m.result.browser) {
-      const id = m.result.id;
-      if (!m.browser || m.result.browser?.modelFile !== browserModelPath(id))
-        throw new ExportError(`${modelJsonPath(id)}: browser: expected the export at ${browserModelPath(id)} with its files (the pipeline produced an inconsistent export; nothing was written)`);
-      mkdirSync(join(tmp, browserModelFolder(id)), { recursive: true });
-      writeFileSync(join(tmp, browserModelPath(id)), m.browser.modelJson);
-      writeFileSync(join(tmp, browserModelFolder(id), BROWSER_WEIGHTS_FILE), m.browser.weights);
+  // Staged beside the target, then renamed into place. A failure (a full disk) removes
+  // the staged folder and says what went wrong; a killed run's is removed on the next start.
+  const tmp = stagingFolder(out, 'tmp');
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    makeFolder(join(tmp, MODELS_FOLDER), out);
+    makeFolder(join(tmp, ACTIVATIONS_FOLDER), out);
+    for (const m of models) {
+      writeFileSync(join(tmp, m.result.activations.file), m.activationsGz);
+      writeFileSync(join(tmp, modelJsonPath(m.result.id)), JSON.stringify(m.result, null, 1) + '\n');
+      if (m.browser || m.result.browser) {
+        const id = m.result.id;
+        if (!m.browser || m.result.browser?.modelFile !== browserModelPath(id))
+          throw new ExportError(`${modelJsonPath(id)}: browser: expected the export at ${browserModelPath(id)} with its files (the pipeline produced an inconsistent export; nothing was written)`);
+        makeFolder(join(tmp, browserModelFolder(id)), out);
+        writeFileSync(join(tmp, browserModelPath(id)), m.browser.modelJson);
+        writeFileSync(join(tmp, browserModelFolder(id), BROWSER_WEIGHTS_FILE), m.browser.weights);
+      }
     }
+    writeFileSync(join(tmp, manifest.samples.file), samples);
+    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    markOwnedFolder(tmp, 'results');
+    replaceFolder(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof PathError || e instanceof ExportError) throw e;
+    throw new PathError(`${out}: cannot write the results bundle: ${describeFsError(e, out)} (the previous bundle is unchanged)`);
   }
-  writeFileSync(join(tmp, manifest.samples.file), samples);
-  writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-
-  const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
-  if (existsSync(out)) renameSync(out, old);
-  renameSync(tmp, out);
-  rmSync(old, { recursive: true, force: true });
 }

@@ -49,30 +49,53 @@ export async function saveCheckpoint(file: string, inputsHash: string, model: La
 
 /**
  * Restores weights and optimizer state into a freshly built and compiled `model`.
- * Returns null (and leaves the model untouched) when there is no usable checkpoint.
+ * Returns null (and leaves the model untouched) when there is no usable checkpoint; one
+ * that exists but cannot be used (cut short, damaged, of another format or shape) is
+ * reported through `warn` and removed, and training starts over.
  */
-export async function loadCheckpoint(file: string, inputsHash: string, model: LayersModel): Promise<CheckpointState | null> {
+export async function loadCheckpoint(
+  file: string,
+  inputsHash: string,
+  model: LayersModel,
+  warn: (line: string) => void = () => {},
+): Promise<CheckpointState | null> {
   if (!existsSync(file)) return null;
+  const drop = (why: string): null => {
+    warn(`checkpoint ${file} dropped (${why}); training starts from the first epoch`);
+    removeCheckpoint(file);
+    return null;
+  };
   let header: Header;
   let named: tf.NamedTensorMap;
   try {
     const buf = readFileSync(file);
     const len = buf.readUInt32LE(0);
     header = JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as Header;
-    if (header.version !== VERSION || header.inputsHash !== inputsHash) return null;
+    if (header?.version !== VERSION) return drop(`format version ${header?.version}, expected ${VERSION}`);
+    if (header.inputsHash !== inputsHash) return drop('made from other inputs');
     const body = buf.subarray(4 + len);
+    const needed = header.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'bool' ? 1 : 4), 0);
+    if (body.byteLength < needed) return drop(`cut short: ${body.byteLength} bytes of weights, expected ${needed}`);
     named = tf.io.decodeWeights(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength), header.specs);
-  } catch {
-    return null; // unreadable: start over rather than fail
+  } catch (e) {
+    return drop(`unreadable: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
   }
   const weights = model.getWeights();
   const restored = weights.map((_, i) => named[`${MODEL}${i}`]);
   const optimizer = Object.entries(named)
     .filter(([name]) => name.startsWith(OPTIMIZER))
     .map(([name, tensor]) => ({ name: name.slice(OPTIMIZER.length), tensor }));
-  if (restored.some((t) => t === undefined) || Object.keys(named).length !== weights.length + optimizer.length) {
+  const mismatch = restored.findIndex((t, i) => t === undefined || t.shape.join('x') !== weights[i]!.shape.join('x'));
+  if (mismatch >= 0 || Object.keys(named).length !== weights.length + optimizer.length) {
+    const t = mismatch >= 0 ? restored[mismatch] : undefined;
     tf.dispose(Object.values(named));
-    return null;
+    return drop(
+      mismatch < 0
+        ? `${Object.keys(named).length} tensors, expected ${weights.length} weights and their optimizer state`
+        : t
+          ? `weight ${mismatch} has shape [${t.shape}], the model expects [${weights[mismatch]!.shape}]`
+          : `weight ${mismatch} is missing`,
+    );
   }
   model.setWeights(restored as tf.Tensor[]);
   tf.dispose(restored as tf.Tensor[]);

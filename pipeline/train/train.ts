@@ -53,7 +53,7 @@ export function compileForTraining(model: LayersModel, budget: Budget): void {
 export async function trainModel(model: LayersModel, opts: TrainOptions): Promise<TrainOutcome> {
   const { budget, data, reporter } = opts;
   compileForTraining(model, budget);
-  const resumed = await loadCheckpoint(opts.checkpointFile, opts.inputsHash, model);
+  const resumed = await loadCheckpoint(opts.checkpointFile, opts.inputsHash, model, (line) => reporter.warn(`${opts.label}: ${line}`));
   const history: EpochRecord[] = resumed?.history ?? [];
   let seconds = resumed?.seconds ?? 0;
   const startEpoch = resumed?.epochsCompleted ?? 0;

@@ -4,7 +4,7 @@
  * fail on it too, but later and buried in a render stack).
  */
 import type { AstroIntegration } from 'astro';
-import { readBundle, BundleError } from '../../schema/bundle.ts';
+import { checkBundle, BundleError } from '../../schema/bundle.ts';
 import { resultsDir } from './results.ts';
 
 export function resultsBundle(): AstroIntegration {
@@ -15,7 +15,8 @@ export function resultsBundle(): AstroIntegration {
         if (command !== 'build') return;
         const dir = resultsDir();
         try {
-          const bundle = readBundle(dir);
+          // Every file, activations and samples included: a bad one must stop the build here.
+          const bundle = checkBundle(dir);
           logger.info(`${dir}: ${bundle.models.length} models, profile "${bundle.manifest.profile.name}"`);
         } catch (e) {
           if (!(e instanceof BundleError)) throw e;

@@ -68,7 +68,7 @@ describe('loadDataset on a clean dataset', () => {
     expect(ds.dataset.fingerprint).toBe(expectedFingerprint(files));
     expect(Dataset.parse(ds.dataset)).toBeTruthy();
     expect(ds.dataset.skipped).toEqual([]);
-    expect(ds.dataset.converted).toEqual({ resized: 0, colour: 0 });
+    expect(ds.dataset.converted).toEqual({ resized: 0, colour: 0, files: [] });
     expect(warnings).toEqual([]);
     expect(progress.at(-1)).toEqual([12, 12]);
   });
@@ -142,7 +142,7 @@ describe('loadDataset with bad files', () => {
       expect(d.skipped.find((s) => s.file === 'Hand/empty.jpeg')!.reason).toMatch(/empty/);
       expect(d.skipped.find((s) => s.file === 'CXR/garbage.jpeg')!.reason).toMatch(/cannot decode/);
       for (const s of d.skipped) expect(warnings.some((w) => w.includes(s.file))).toBe(true);
-      expect(d.converted).toEqual({ resized: 1, colour: 1 });
+      expect(d.converted).toEqual({ resized: 1, colour: 1, files: [{ file: 'ChestCT/big.png', conversion: 'resized from 128×128' }, { file: 'ChestCT/colour.png', conversion: 'colour to grayscale' }] });
       expect(d.counts).toEqual([PER_CLASS, PER_CLASS, PER_CLASS + 2, PER_CLASS + 1]);
       expect(d.total).toBe(ds.labels.length);
 
