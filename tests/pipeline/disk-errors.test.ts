@@ -71,7 +71,7 @@ describe('a full disk while the bundle is written', () => {
     const previous = readFileSync(join(out, 'manifest.json'), 'utf8');
     const source = writeBundleFixture(join(parent, 'source'));
     const bundle = readBundle(source);
-    const models = bundle.models.map((result) => ({ result, activationsGz: new Uint8Array(readFileSync(join(source, result.activations.file))) }));
+    const models = bundle.models.map((result) => ({ result, activationsGz: new Uint8Array(readFileSync(join(source, result.activations.file))), browser: null }));
     Object.assign(failing, { call: 'writeFileSync', match: 'activations', code: 'ENOSPC' });
     expect(() => writeBundle(out, bundle.manifest, models, new Uint8Array(6 * 64 * 64))).toThrow(
       `${out}: cannot write the results bundle: the disk is full (no space left on device) (the previous bundle is unchanged)`,
