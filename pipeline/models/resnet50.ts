@@ -4,6 +4,17 @@
  * export of the Keras ImageNet weights can be matched layer by layer
  * (see ./imagenet-weights.ts).
  *
+ * First a fixed, untrainable 1×1 convolution, `imagenet_preprocess`, turns the grayscale
+ * input (scaled to [0, 1] by pipeline/shared/tensors.ts) into the input the ImageNet
+ * weights expect: Keras' "caffe" preprocessing of the RGB image (g, g, g), i.e. BGR order,
+ * values 0-255, the ImageNet channel means subtracted, no scaling. Doing it inside the
+ * model, before conv1's zero padding, is what makes the 1-channel model equal the
+ * 3-channel ImageNet model on the gray image replicated to RGB, borders included: the
+ * padding then pads zeros in the mean-subtracted space, as in Keras. (Folding the means
+ * into conv1's bias would be wrong at the borders, where the padded zeros would stand for
+ * the mean rather than for black.) Random and ImageNet initialisation share the
+ * architecture, so they differ only in where training starts.
+ *
  * conv1: 3-pixel zero padding, 7×7/2 conv, batch norm, ReLU; pool1: 1-pixel padding,
  * 3×3/2 max-pool; then four stages of bottleneck blocks (3, 4, 6, 3 blocks with
  * 64, 128, 256, 512 bottleneck filters, 4× that out). Each block is 1×1 → 3×3 → 1×1
@@ -14,6 +25,7 @@
  *
  * On 64×64 input the stages run at 16×16, 8×8, 4×4 and 2×2.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
 
@@ -21,10 +33,17 @@ export { loadImagenetWeights } from './imagenet-weights.ts';
 
 type Symbolic = tfl.SymbolicTensor;
 
-export interface ResNet50Options extends BuildOptions {
-  /** 1 for Medical MNIST; 3 builds the ImageNet shape (tests use it to fake an export). */
-  inputChannels?: number;
-}
+export type ResNet50Options = BuildOptions;
+
+/**
+ * Keras' "caffe" preprocessing (keras_applications imagenet_utils.preprocess_input, the
+ * one keras.applications.resnet50.preprocess_input uses): RGB → BGR, then these channel
+ * means, in BGR order, subtracted from values in 0-255.
+ */
+export const IMAGENET_BGR_MEANS: readonly [number, number, number] = [103.939, 116.779, 123.68];
+/** The dataset's pixels arrive scaled to [0, 1] (pipeline/shared/tensors.ts); caffe mode wants 0-255. */
+const PIXEL_SCALE = 255;
+export const PREPROCESS_LAYER = 'imagenet_preprocess';
 
 /** Keras' stack_fn for ResNet50: [stage name, bottleneck filters, blocks, first stride]. */
 export const RESNET50_STAGES: ReadonlyArray<readonly [string, number, number, number]> = [
@@ -44,7 +63,7 @@ const BN_EPSILON = 1.001e-5;
  */
 const BN_MOMENTUM = 0.9;
 
-export function buildResNet50({ seed, inputChannels = 1, classes }: ResNet50Options): tfl.LayersModel {
+export function buildResNet50({ seed, classes }: ResNet50Options): tfl.LayersModel {
   const initializer = seededInitializers(seed);
   const conv = (x: Symbolic, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid'): Symbolic =>
     tfl.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: initializer(), name }).apply(x) as Symbolic;
@@ -62,8 +81,19 @@ export function buildResNet50({ seed, inputChannels = 1, classes }: ResNet50Opti
     return relu(sum, `${name}_out`);
   };
 
-  const input = tfl.input({ shape: [INPUT_SHAPE[0], INPUT_SHAPE[1], inputChannels], name: 'input' });
-  let x = tfl.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }).apply(input) as Symbolic;
+  const input = tfl.input({ shape: INPUT_SHAPE, name: 'input' });
+  // gray g in [0, 1] → (255 g − 103.939, 255 g − 116.779, 255 g − 123.68): BGR, caffe mode.
+  let x = tfl.layers
+    .conv2d({
+      filters: 3,
+      kernelSize: 1,
+      name: PREPROCESS_LAYER,
+      trainable: false,
+      kernelInitializer: tfl.initializers.constant({ value: PIXEL_SCALE }),
+      biasInitializer: tfl.initializers.zeros(),
+    })
+    .apply(input) as Symbolic;
+  x = tfl.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }).apply(x) as Symbolic;
   x = relu(batchNorm(conv(x, 64, 7, 'conv1_conv', 2), 'conv1_bn'), 'conv1_relu');
   x = tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(x) as Symbolic;
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1_pool' }).apply(x) as Symbolic;
@@ -75,13 +105,20 @@ export function buildResNet50({ seed, inputChannels = 1, classes }: ResNet50Opti
   const output = tfl.layers
     .dense({ units: classes, activation: 'softmax', kernelInitializer: initializer(), name: 'predictions' })
     .apply(x) as Symbolic;
-  return tfl.model({ inputs: input, outputs: output, name: 'resnet50' });
+  const model = tfl.model({ inputs: input, outputs: output, name: 'resnet50' });
+  // tfjs-layers' constant initializer takes one value: the per-channel bias is set here.
+  const preprocess = model.getLayer(PREPROCESS_LAYER);
+  const bias = tf.tensor1d(IMAGENET_BGR_MEANS.map((mean) => -mean));
+  preprocess.setWeights([preprocess.getWeights()[0]!, bias]);
+  bias.dispose();
+  return model;
 }
 
-/** Every Conv2D, both poolings and each block's output, in forward order. */
+/** Every Conv2D but the fixed preprocessing, both poolings and each block's output, in forward order. */
 export function resnet50ActivationLayers(model: tfl.LayersModel): string[] {
   const recorded = new Set(['Conv2D', 'MaxPooling2D', 'GlobalAveragePooling2D']);
   return model.layers
+    .filter((layer) => layer.name !== PREPROCESS_LAYER)
     .filter((layer) => recorded.has(layer.getClassName()) || /_block\d+_out$/.test(layer.name))
     .map((layer) => layer.name);
 }

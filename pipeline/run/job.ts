@@ -6,13 +6,13 @@
  * cannot disagree about a job's identity.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 import { SCHEMA_VERSION, type BackendName, type Budget, type ModelId, type Profile } from '../../schema/results.ts';
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
 import { MODELS } from '../models/index.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
 import { checkpointFile } from '../cache/models.ts';
+import type { ResNet50Init } from '../models/imagenet-init.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
 export const TRAINER_VERSION = 2;
@@ -53,8 +53,8 @@ export interface ModelJob {
   testSplit: Int32Array;
   /** The activation samples: one test image per class. */
   samples: Int32Array;
-  /** model.json of Keras' ImageNet ResNet50 (only ResNet50's job has one). */
-  imagenetWeights: string | null;
+  /** Keras' ImageNet ResNet50 to start from (only ResNet50's job can have one): its model.json and how the bundle names it. */
+  imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
   cacheDir: string;
   backend: BackendName;
@@ -100,7 +100,8 @@ export interface RunFacts {
   ratios: SplitRatios;
   samples: Int32Array;
   cacheDir: string;
-  imagenetWeights?: string;
+  /** Where ResNet50 starts, resolved once (models/imagenet-init.ts); its weights' hash enters ResNet50's inputs hash. */
+  resnet50Init: ResNet50Init;
 }
 
 /** Every selected model's job, from the run's data, split, backend and profile. */
@@ -108,7 +109,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const { seed, dataset, split } = run;
   const seeds = jobSeeds(seed);
   const splitKey = { ratios: run.ratios, seed };
-  const weightsKey = run.imagenetWeights ? sha256(readFileSync(run.imagenetWeights)) : null;
+  const init = run.resnet50Init;
+  const weightsKey = init.kind === 'imagenet' ? init.sha256 : null;
   const jobs = {} as Record<ModelId, ModelJob>;
   for (const id of run.models) {
     const budget = run.profile.budgets[id];
@@ -133,7 +135,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       test: subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset),
       testSplit: split.test,
       samples: run.samples,
-      imagenetWeights: weights ? run.imagenetWeights! : null,
+      imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
       cacheDir: run.cacheDir,
       backend: run.backend,

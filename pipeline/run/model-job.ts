@@ -28,9 +28,9 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   const model = spec.build({ seed: job.seeds.init, classes: job.classes.length });
   let initialWeights: ModelResult['initialWeights'] = { kind: 'random', source: null };
   if (job.imagenetWeights) {
-    const info = await loadImagenetWeights(model, job.imagenetWeights);
-    initialWeights = { kind: 'imagenet', source: info.source };
-    reporter.log(`${spec.name}: ImageNet weights loaded into ${info.layersCopied} layers from ${info.source}`);
+    const info = await loadImagenetWeights(model, job.imagenetWeights.modelJson);
+    initialWeights = { kind: 'imagenet', source: job.imagenetWeights.source };
+    reporter.log(`${spec.name}: ImageNet weights loaded into ${info.layersCopied} layers from ${job.imagenetWeights.source}`);
   }
   const trainForEpoch = (epoch: number) => trainImagesOf(job, data.labels, epoch);
   const outcome = await trainModel(model, {

@@ -19,6 +19,7 @@ import { chooseSamples, resolveJobs } from './job.ts';
 import { runModelJob } from './model-job.ts';
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
+import { resolveResnet50Init, randomInitReduction, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
 
 export interface RunOptions {
   projectRoot: string;
@@ -33,6 +34,8 @@ export interface RunOptions {
   seed: number;
   force: boolean;
   imagenetWeights?: string;
+  /** Where ResNet50 starts (default: imagenet, except in the smoke profile, which never downloads). */
+  resnetInit?: ResNetInitChoice;
   /** Models trained at once, each in its own process (wasm and cpu use one core each). */
   jobs?: number;
   reporter: Reporter;
@@ -77,8 +80,18 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
 
   const profileName: ProfileName = opts.profile ?? (backend.name === 'tensorflow-gpu' ? 'full' : 'cpu');
   const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length });
-  if (opts.models.includes('resnet50') && !opts.imagenetWeights)
-    profile.reductions.push('ResNet50: starts from random weights; the study fine-tuned ImageNet weights (pass --imagenet-weights to use them).');
+  const resnet50Init: ResNet50Init = opts.models.includes('resnet50')
+    ? await resolveResnet50Init({
+        choice: opts.resnetInit ?? (profileName === 'smoke' ? 'random' : 'imagenet'),
+        randomReason: opts.resnetInit ? undefined : 'the smoke profile never downloads them (--resnet-init imagenet to use them)',
+        weightsPath: opts.imagenetWeights,
+        cacheDir: opts.cacheDir,
+        log: reporter.log,
+        warn: reporter.warn,
+      })
+    : { kind: 'random', reason: 'ResNet50 is not trained in this run' };
+  const reduction = opts.models.includes('resnet50') ? randomInitReduction(resnet50Init) : null;
+  if (reduction) profile.reductions.push(reduction);
   reporter.log(`profile: ${profileName}${opts.profile ? '' : ' (default for this backend)'}`);
 
   const samples = chooseSamples(split.test, ds.labels, ds.classes.length, opts.seed);
@@ -92,7 +105,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     ratios: DEFAULT_SPLIT,
     samples,
     cacheDir: opts.cacheDir,
-    imagenetWeights: opts.imagenetWeights,
+    resnet50Init,
   });
   const outDir = resolve(opts.projectRoot, opts.out);
 

