@@ -698,6 +698,64 @@ void gemm_at_b(const float *a, int lda, const float *b, int ldb, float *c, int m
   }
 }
 
+/*
+ * C [m, n] = Aᵀ·B for A [np, m], B [np, n] (row strides lda, ldb), the 1×1 filter gradient,
+ * with both operands packed: for each block of pb rows, A into panels of 3 columns and B
+ * into panels of 12, each panel contiguous ([pb, 3] and [pb, 12], zero-padded), so the 3×12
+ * tile reads two sequential streams instead of one cache line per row of A and of B
+ * (rows are CI or CO floats apart). The packed block (pb·(m+n) floats) fits `scratch`
+ * and L2. Edge tiles run on a zero-padded 3×12 copy of C on the stack. C is overwritten.
+ */
+EXPORT(gemm_at_b_packed)
+void gemm_at_b_packed(const float *a, int lda, const float *b, int ldb, float *c, int m, int n, int np, float *scratch, int scratch_floats) {
+  const int mp = (m + 2) / 3 * 3, npd = (n + 11) / 12 * 12;
+  int pb = scratch_floats / (mp + npd);
+  if (pb > 256) pb = 256;
+  __builtin_memset(c, 0, sizeof(float) * m * n);
+  float *ap = scratch, *bp = scratch + pb * mp;
+  for (int p0 = 0; p0 < np; p0 += pb) {
+    const int nb = np - p0 < pb ? np - p0 : pb;
+    for (int i = 0; i < m; i += 3) {
+      float *dst = ap + i * nb;
+      const int mr = m - i < 3 ? m - i : 3;
+      for (int p = 0; p < nb; p++) {
+        const float *src = a + (p0 + p) * lda + i;
+        for (int r = 0; r < 3; r++) dst[p * 3 + r] = r < mr ? src[r] : 0.0f;
+      }
+    }
+    for (int j = 0; j < n; j += 12) {
+      float *dst = bp + j * nb;
+      const int nr = n - j < 12 ? n - j : 12;
+      for (int p = 0; p < nb; p++) {
+        const float *src = b + (p0 + p) * ldb + j;
+        if (nr == 12) {
+          wasm_v128_store(dst + p * 12, wasm_v128_load(src));
+          wasm_v128_store(dst + p * 12 + 4, wasm_v128_load(src + 4));
+          wasm_v128_store(dst + p * 12 + 8, wasm_v128_load(src + 8));
+        } else {
+          for (int q = 0; q < 12; q++) dst[p * 12 + q] = q < nr ? src[q] : 0.0f;
+        }
+      }
+    }
+    for (int i = 0; i < m; i += 3) {
+      const int mr = m - i < 3 ? m - i : 3;
+      for (int j = 0; j < n; j += 12) {
+        const int nr = n - j < 12 ? n - j : 12;
+        if (mr == 3 && nr == 12) {
+          tile3x12(ap + i * nb, 3, bp + j * nb, 12, c + i * n + j, n, nb);
+        } else {
+          float t[36];
+          for (int r = 0; r < 3; r++)
+            for (int q = 0; q < 12; q++) t[r * 12 + q] = r < mr && q < nr ? c[(i + r) * n + j + q] : 0.0f;
+          tile3x12(ap + i * nb, 3, bp + j * nb, 12, t, 12, nb);
+          for (int r = 0; r < mr; r++)
+            for (int q = 0; q < nr; q++) c[(i + r) * n + j + q] = t[r * 12 + q];
+        }
+      }
+    }
+  }
+}
+
 /* out [B, OH, OW, C] = x [B, H, W, C] at every sh-th row and sw-th column: a strided 1×1 conv's input. */
 EXPORT(gather_strided)
 void gather_strided(const float *x, float *out, int B, int H, int W, int C, int OH, int OW, int sh, int sw) {

@@ -39,6 +39,7 @@ export interface NativeKernels {
   binary_same(a: number, b: number, out: number, n: number, op: number): void;
   gemm_abt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number): void;
   gemm_at_b(a: number, lda: number, b: number, ldb: number, c: number, m: number, n: number, np: number): void;
+  gemm_at_b_packed(a: number, lda: number, b: number, ldb: number, c: number, m: number, n: number, np: number, scratch: number, scratchFloats: number): void;
   gather_strided(x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number, sh: number, sw: number): void;
   winograd_filter_grad_tiles(
     x: number, dy: number, du: number, scratch: number, scratchFloats: number, t0: number, t1: number,
@@ -92,7 +93,7 @@ export interface NativeKernels {
 }
 
 export type KernelName = keyof NativeKernels;
-const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale', 'gemm', 'gemm_at_b', 'gather_strided', 'gemm_abt', 'conv2d_im2col', 'binary_same',
+const KERNEL_NAMES: readonly KernelName[] = ['conv2d_filter_grad', 'max_pool_grad', 'column_sum', 'mul_row_vector', 'flip_filter', 'accumulate', 'adam_update', 'add_row_vector', 'winograd_filter', 'winograd_conv3x3', 'winograd_filter_grad_tiles', 'winograd_filter_grad_finish', 'bias_relu', 'sub_row_vector', 'scale', 'gemm', 'gemm_at_b', 'gemm_at_b_packed', 'gather_strided', 'gemm_abt', 'conv2d_im2col', 'binary_same',
   'sc_conv2d', 'sc_conv2d_filter_grad', 'sc_column_sum', 'sc_max_pool', 'sc_max_pool_grad_disjoint',
   'bn_moment', 'bn_apply', 'bn_grad_sums', 'bn_grad_apply', 'relu_grad',
   'winograd43_filter', 'winograd43_conv3x3', 'winograd43_filter_grad_tiles', 'winograd43_filter_grad_finish'];

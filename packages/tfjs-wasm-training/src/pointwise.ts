@@ -39,7 +39,7 @@ export function pointwiseConv(backend: BackendWasm, x: TensorInfo, filter: Tenso
   return out;
 }
 
-/** dW [1, 1, CI, CO] = xᵀ · dy over all pixels, for a stride-1 1×1 conv; each thread a share of the pixels. */
+/** dW [1, 1, CI, CO] = xᵀ · dy over all pixels, for a stride-1 1×1 conv; each thread a share of the pixels (packed operands, see gemm_at_b_packed). */
 export function pointwiseFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo): TensorInfo {
   const CI = x.shape[3]!;
   const CO = dy.shape[3]!;
@@ -50,8 +50,8 @@ export function pointwiseFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Ten
   const partials = ranges.slice(1).map(() => alloc(backend, [CI * CO]));
   const [px, pdy] = [ptr(backend, x), ptr(backend, dy)];
   n.parallel(ranges.map(([p0, p1], i) => ({
-    fn: 'gemm_at_b' as const,
-    args: [px + p0 * CI * 4, CI, pdy + p0 * CO * 4, CO, ptr(backend, i === 0 ? out : partials[i - 1]!), CI, CO, p1 - p0],
+    fn: 'gemm_at_b_packed' as const,
+    args: [px + p0 * CI * 4, CI, pdy + p0 * CO * 4, CO, ptr(backend, i === 0 ? out : partials[i - 1]!), CI, CO, p1 - p0, n.scratch[i]!, n.scratchFloats],
   })));
   for (const p of partials) n.kernels.accumulate(ptr(backend, out), ptr(backend, p), CI * CO);
   free(backend, ...partials);

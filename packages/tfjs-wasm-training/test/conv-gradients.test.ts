@@ -42,6 +42,13 @@ const CASES: ConvCase[] = [
   { b: 3, h: 7, w: 5, ci: 12, co: 20, k: 1, s: 1, pad: 'valid' },
   { b: 64, h: 5, w: 5, ci: 8, co: 16, k: 1, s: 2, pad: 'valid' },
   { b: 2, h: 9, w: 8, ci: 16, co: 8, k: 1, s: 2, pad: 'same' },
+  // The packed 1×1 filter gradient (gemm_at_b_packed): edge tiles (CI not a multiple of 3,
+  // CO not of 12) over several blocks of 256 pixels per thread, and ResNet50's channel
+  // counts (stage 4's 2048, a strided stage-2 projection) on few pixels, so the cpu
+  // reference stays quick (it runs these at a few MMAC/s).
+  { b: 3, h: 16, w: 16, ci: 10, co: 20, k: 1, s: 1, pad: 'valid' },
+  { b: 1, h: 3, w: 3, ci: 2048, co: 64, k: 1, s: 1, pad: 'valid' },
+  { b: 2, h: 8, w: 8, ci: 256, co: 128, k: 1, s: 2, pad: 'valid' },
 ];
 
 const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.ci}→${c.co} k${c.k} s${c.s} ${c.pad}`;
