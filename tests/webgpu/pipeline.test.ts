@@ -14,7 +14,10 @@ import { readBundle, readActivations } from '../../schema/bundle.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
-describe('pipeline on webgpu (smoke profile, generated data)', () => {
+// On SwiftShader this run takes over 15 minutes on a busy 2-core machine (shader compilation
+// and batch-256 inference timing on a software rasteriser), too long for the suite: it runs
+// only with WEBGPU_SLOW_TESTS=1 (set it where a real GPU makes it quick).
+describe.runIf(process.env['WEBGPU_SLOW_TESTS'] === '1')('pipeline on webgpu (smoke profile, generated data)', () => {
   let out: string;
   let run: { code: number | null; stderr: string };
 
