@@ -20,10 +20,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { MODEL_IDS, type ModelId } from '../schema/results.ts';
 import { MODELS } from '../pipeline/models/index.ts';
 import { median } from '../pipeline/shared/stats.ts';
+import { describeAdapter, enableWebgpu } from '../pipeline/backend/webgpu.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-type Backend = 'wasm' | 'cpu' | 'tensorflow';
-const BACKENDS: readonly Backend[] = ['wasm', 'cpu', 'tensorflow'];
+type Backend = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
+const BACKENDS: readonly Backend[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
 /** The pure-JS backend trains at a few images/s: only the small nets, and little of it. */
 const CPU_MODELS: readonly ModelId[] = ['tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'];
 /**
@@ -44,7 +45,8 @@ interface Row {
 const HELP = `npm run bench -- [options]
 
   --models a,b        models (default: all): ${MODEL_IDS.join(', ')}
-  --backends a,b      tfjs backends (default: wasm,cpu and tensorflow when installed)
+  --backends a,b      tfjs backends (default: wasm,cpu and tensorflow when installed);
+                      webgpu: the WebGPU adapter, SwiftShader (software) if no GPU
   --train-batches a,b training batch sizes (default: 64,128; none: skip training)
   --infer-batches a,b inference batch sizes (default: 1,256; none: skip inference)
   --repeats n         timed runs per figure; the median is reported (default: 3)
@@ -138,6 +140,13 @@ async function benchModel(
 }
 
 async function useBackend(name: Backend, opts: { threads?: number; stock: boolean }): Promise<string[]> {
+  if (name === 'webgpu') {
+    // Asked for by name, so a software adapter (SwiftShader) counts too, as in the pipeline.
+    const { adapter, notes } = await enableWebgpu({ allowSoftware: true });
+    const line = `webgpu: adapter ${describeAdapter(adapter)}`;
+    console.log(`bench: ${line}`);
+    return [...notes, line];
+  }
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     return [];

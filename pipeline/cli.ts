@@ -29,10 +29,14 @@ Options:
                            (default: $MEDICAL_MNIST_DATA, data/medical-mnist.zip,
                            data/medical-mnist/, ../shared/data/medical-mnist.zip; on a
                            networked machine it is downloaded into data/ if none exists)
-  --profile NAME           ${PROFILES.join(' | ')} (default: full with a CUDA GPU, else cpu)
-  --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that loads)
+  --profile NAME           ${PROFILES.join(' | ')} (default: full on a GPU, CUDA or a
+                           hardware WebGPU adapter; else cpu)
+  --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that
+                           loads; auto never picks a software WebGPU adapter such as
+                           SwiftShader, --backend webgpu does when there is no GPU)
   --jobs N                 models trained at once, one process each (default: the
-                           number of cores on wasm/cpu, 1 on native TensorFlow)
+                           number of cores on wasm/cpu, 1 on native TensorFlow; on
+                           webgpu always 1: one model at a time on the adapter)
   --threads N              threads for the wasm backend's XNNPACK
   --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
   --out DIR                results bundle directory (default: ${DEFAULT_RESULTS_DIR}); the site

@@ -20,7 +20,7 @@ export const MODEL_IDS = ['resnet50', 'basic-cnn', 'tiny-cnn', 'reduced-filter-c
 export const ModelId = z.enum(MODEL_IDS);
 export type ModelId = z.infer<typeof ModelId>;
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const BackendName = z.enum(BACKENDS);
 export type BackendName = z.infer<typeof BackendName>;
 
@@ -104,8 +104,21 @@ export const Split = z.object({
 });
 export type Split = z.infer<typeof Split>;
 
+/** The WebGPU adapter a `webgpu` run used, as the adapter reports itself (GPUAdapterInfo). */
+export const GpuAdapter = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** A software (CPU) implementation such as SwiftShader, not a GPU. */
+  software: z.boolean(),
+});
+export type GpuAdapter = z.infer<typeof GpuAdapter>;
+
 export const Environment = z.object({
   backend: BackendName,
+  /** The WebGPU adapter on the webgpu backend, else null (absent in bundles written before it existed). */
+  adapter: GpuAdapter.nullable().default(null),
   /** Why each better backend was not used (empty when the best one loaded). */
   backendNotes: z.array(z.string()),
   /** Library and runtime versions, e.g. node, @tensorflow/tfjs-core. */
@@ -240,7 +253,9 @@ export const ModelResult = z.object({
   weightBytes: count,
   training: z.object({
     budget: Budget,
+    /** The backend, and on webgpu the adapter, this model was trained on (a reused model keeps the run that trained it). */
     backend: BackendName,
+    adapter: GpuAdapter.nullable().default(null),
     epochsCompleted: count,
     /** Training images per epoch (with budget.trainLimit, a different stratified subset each epoch). */
     trainImages: count,

@@ -1,7 +1,9 @@
 /**
  * Picks the TensorFlow.js backend to train on. `auto` takes the fastest one that
- * loads: native TensorFlow with CUDA, native TensorFlow on the CPU, then wasm, then
- * the pure-JS cpu backend, and says why each better one was passed over.
+ * loads: native TensorFlow with CUDA (only when it really found a GPU), WebGPU on a
+ * hardware adapter, native TensorFlow on the CPU, then wasm, then the pure-JS cpu
+ * backend, and says why each better one was passed over. A software WebGPU adapter
+ * (SwiftShader) is used only when asked for by name: it trains slower than wasm.
  *
  * The native packages are optional dependencies (their install downloads
  * libtensorflow, which fails without network access), so they are imported
@@ -9,16 +11,29 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { BackendName } from '../../schema/results.ts';
+import type { BackendName, GpuAdapter } from '../../schema/results.ts';
 import { UserError } from '../../schema/errors.ts';
+import { describeAdapter, enableWebgpu } from './webgpu.ts';
 
 export type BackendChoice = BackendName | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 export interface SelectedBackend {
   name: BackendName;
   /** Why each better backend was unavailable, one line each. */
   notes: string[];
+  /** The WebGPU adapter on the webgpu backend, else null. */
+  adapter: GpuAdapter | null;
+}
+
+/** Whether training runs on a GPU (so the study's full budget is the sensible default). */
+export function onGpu(b: SelectedBackend): boolean {
+  return b.name === 'tensorflow-gpu' || (b.name === 'webgpu' && b.adapter !== null && !b.adapter.software);
+}
+
+/** The backend as one line for the log: name, and the adapter on webgpu. */
+export function describeBackend(b: SelectedBackend): string {
+  return b.adapter ? `${b.name} on ${describeAdapter(b.adapter)}` : b.name;
 }
 
 export class BackendError extends UserError {
@@ -28,7 +43,8 @@ export class BackendError extends UserError {
 /** Short reason from a failed import/initialisation, first line only. */
 function reason(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/Cannot find (package|module)/.test(msg)) return 'not installed (optional dependency; its install needs network access to download libtensorflow)';
+  if (/Cannot find (package|module)/.test(msg) && /tfjs-node/.test(msg)) return 'not installed (optional dependency; its install needs network access to download libtensorflow)';
+  if (/Cannot find (package|module)/.test(msg)) return `not installed (optional dependency): ${msg.split('\n')[0]!.slice(0, 160)}`;
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
@@ -40,7 +56,8 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   if (pkg === '@tensorflow/tfjs-node-gpu') {
     // tfjs-node-gpu falls back to the CPU silently when CUDA is missing; check for a GPU device.
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
-    if (backend.isUsingGpuDevice === false) throw new Error('loaded, but found no CUDA GPU');
+    // (libtensorflow 2.9.1 needs CUDA 11.2 and cuDNN 8.1; newer CUDA fails to load or runs on the CPU.)
+    if (backend.isUsingGpuDevice !== true) throw new Error('loaded, but TensorFlow found no CUDA GPU and would silently run on the CPU (it needs CUDA 11.2 and cuDNN 8.1)');
   }
 }
 
@@ -54,8 +71,12 @@ async function tryCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
 }
 
-const ATTEMPTS: { name: BackendName; load: (threads?: number) => Promise<string[] | void> }[] = [
+type Loaded = { notes?: string[]; adapter?: GpuAdapter } | string[] | void;
+
+const ATTEMPTS: { name: BackendName; load: (threads: number | undefined, auto: boolean) => Promise<Loaded> }[] = [
   { name: 'tensorflow-gpu', load: () => tryNative('@tensorflow/tfjs-node-gpu') },
+  // By name, a software adapter (SwiftShader) too; under auto, only a GPU.
+  { name: 'webgpu', load: (_threads, auto) => enableWebgpu({ allowSoftware: !auto }) },
   { name: 'tensorflow', load: () => tryNative('@tensorflow/tfjs-node') },
   { name: 'wasm', load: tryWasm },
   { name: 'cpu', load: tryCpu },
@@ -71,10 +92,11 @@ export async function selectBackend(choice: BackendChoice, opts: { threads?: num
   if (candidates.length === 0) throw new BackendError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);
   for (const attempt of candidates) {
     try {
-      const extra = await attempt.load(opts.threads);
+      const extra = await attempt.load(opts.threads, choice === 'auto');
       if (Array.isArray(extra)) notes.push(...extra);
+      else if (extra?.notes) notes.push(...extra.notes);
       await tf.ready();
-      return { name: attempt.name, notes };
+      return { name: attempt.name, notes, adapter: (!Array.isArray(extra) && extra?.adapter) || null };
     } catch (e) {
       if (choice !== 'auto') throw new BackendError(`backend ${attempt.name}: ${reason(e)}`);
       notes.push(`${attempt.name}: ${reason(e)}`);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, platform, arch } from 'node:os';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName, Manifest } from '../../schema/results.ts';
+import type { BackendName, GpuAdapter, Manifest } from '../../schema/results.ts';
 
 export function gitState(root: string): Manifest['git'] {
   try {
@@ -25,6 +25,7 @@ function versions(root: string, backend: BackendName): Record<string, string> {
   const pkgs = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', 'sharp'];
   if (backend === 'tensorflow') pkgs.push('@tensorflow/tfjs-node');
   if (backend === 'tensorflow-gpu') pkgs.push('@tensorflow/tfjs-node-gpu');
+  if (backend === 'webgpu') pkgs.push('@tensorflow/tfjs-backend-webgpu', 'webgpu');
   for (const p of pkgs) {
     const v = packageVersion(root, p);
     if (v) out[p] = v;
@@ -32,9 +33,10 @@ function versions(root: string, backend: BackendName): Record<string, string> {
   return out;
 }
 
-export function describeEnvironment(root: string, backend: { name: BackendName; notes: string[] }): Manifest['environment'] {
+export function describeEnvironment(root: string, backend: { name: BackendName; notes: string[]; adapter: GpuAdapter | null }): Manifest['environment'] {
   return {
     backend: backend.name,
+    adapter: backend.adapter,
     backendNotes: backend.notes,
     versions: versions(root, backend.name),
     platform: `${platform()} ${arch()}`,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
-import { SCHEMA_VERSION, type BackendName, type Budget, type ModelId, type Profile } from '../../schema/results.ts';
+import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type ModelId, type Profile } from '../../schema/results.ts';
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
 import { MODELS } from '../models/index.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
@@ -58,6 +58,8 @@ export interface ModelJob {
   checkpointFile: string;
   cacheDir: string;
   backend: BackendName;
+  /** The WebGPU adapter on the webgpu backend, else null. */
+  adapter: GpuAdapter | null;
   latency: LatencyRuns;
 }
 
@@ -95,6 +97,8 @@ export interface RunFacts {
   seed: number;
   profile: Profile;
   backend: BackendName;
+  /** The WebGPU adapter on the webgpu backend (absent or null elsewhere). */
+  adapter?: GpuAdapter | null;
   dataset: { fingerprint: string; classes: string[]; labels: Uint8Array };
   split: SplitIndices;
   ratios: SplitRatios;
@@ -139,6 +143,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
       cacheDir: run.cacheDir,
       backend: run.backend,
+      adapter: run.adapter ?? null,
       latency: latencyRuns(run.profile.name),
     };
   }

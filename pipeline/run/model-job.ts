@@ -82,6 +82,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     training: {
       budget,
       backend: job.backend,
+      adapter: job.adapter,
       epochsCompleted: outcome.epochsCompleted,
       trainImages: trainForEpoch(1).length,
       validationImages: job.validation.length,

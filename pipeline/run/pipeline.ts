@@ -9,7 +9,7 @@ import { SAMPLES_FILE, modelJsonPath } from '../../schema/bundle.ts';
 import { resolveDataSource } from '../data/locate.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { splitDataset, DEFAULT_SPLIT } from '../data/split.ts';
-import { selectBackend, type BackendChoice } from '../backend/select.ts';
+import { describeBackend, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { MODELS } from '../models/index.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
@@ -76,9 +76,9 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   reporter.log(`split (seed ${opts.seed}): ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test`);
 
   const backend = await selectBackend(opts.backend, { threads: opts.threads });
-  reporter.log(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
+  reporter.log(`backend: ${describeBackend(backend)}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
 
-  const profileName: ProfileName = opts.profile ?? (backend.name === 'tensorflow-gpu' ? 'full' : 'cpu');
+  const profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
   const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length });
   const resnet50Init: ResNet50Init = opts.models.includes('resnet50')
     ? await resolveResnet50Init({
@@ -100,6 +100,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     seed: opts.seed,
     profile,
     backend: backend.name,
+    adapter: backend.adapter,
     dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels },
     split,
     ratios: DEFAULT_SPLIT,
@@ -124,7 +125,10 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   // Native TensorFlow uses every core for one model already. Workers load the decoded
   // dataset from its cache file, so without one every model trains here.
   const native = backend.name === 'tensorflow' || backend.name === 'tensorflow-gpu';
-  const parallel = ds.cacheFile === null ? 1 : Math.max(1, Math.min(opts.jobs ?? (native ? 1 : cpus().length), toTrain.length));
+  // On webgpu one model at a time: the adapter is one device, which one model's kernels
+  // already keep busy (and SwiftShader uses every core); --jobs does not apply there.
+  if (backend.name === 'webgpu' && (opts.jobs ?? 1) > 1) reporter.log(`--jobs ${opts.jobs} ignored on webgpu: models train one at a time on the adapter`);
+  const parallel = ds.cacheFile === null || backend.name === 'webgpu' ? 1 : Math.max(1, Math.min(opts.jobs ?? (native ? 1 : cpus().length), toTrain.length));
   if (parallel > 1 && ds.cacheFile !== null) {
     reporter.log(`training ${toTrain.length} models, ${parallel} at a time (one process each; --jobs 1 trains one at a time)`);
     // Longest first, so the long ResNet50 runs beside the short ones rather than after them.
