@@ -111,3 +111,68 @@ export function stratifiedSubset(indices: Int32Array, labels: Uint8Array, limit:
   });
   return sorted(picked);
 }
+
+/** How far a grouped split may stray from its ratios in any class, in fractions (2 percentage points). */
+export const GROUPED_TOLERANCE = 0.02;
+/**
+ * The largest near-duplicate cluster a class may have, as a share of the class: a cluster
+ * overshoots its split by at most half its size, so clusters up to twice the tolerance
+ * keep every split within it. Larger clusters mean the threshold chains distinct images.
+ */
+export const MAX_CLUSTER_SHARE = 2 * GROUPED_TOLERANCE;
+
+/**
+ * The leakage-controlled split: whole near-duplicate clusters (`clusterOf`, see
+ * audit.ts) are dealt to train / validation / test, per class, so no image has a
+ * near-copy on the other side of a split boundary. Clusters are dealt in seeded random
+ * order; a cluster joins a split while that split is short of its share by at least half
+ * the cluster's size, so a large cluster is as likely to land in test as a small one and
+ * overshoots its split by at most half its size. A cluster belongs to the class of its
+ * first image. Throws when a cluster holds more than MAX_CLUSTER_SHARE of its class (the
+ * threshold chains distinct images together) or a class misses GROUPED_TOLERANCE.
+ */
+export function splitByClusters(
+  labels: Uint8Array,
+  clusterOf: Int32Array,
+  classes: string[],
+  opts: { seed: number; ratios: SplitRatios },
+): SplitIndices {
+  checkRatios(opts.ratios);
+  if (labels.length !== clusterOf.length)
+    throw new DataError(`grouped split: ${labels.length} labels but ${clusterOf.length} cluster numbers, expected one of each per image`);
+  const members = new Map<number, number[]>();
+  clusterOf.forEach((c, i) => {
+    const m = members.get(c);
+    if (m) m.push(i);
+    else members.set(c, [i]);
+  });
+  const byClass: number[][][] = [];
+  for (const m of members.values()) (byClass[labels[m[0]!]!] ??= []).push(m);
+
+  const out = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  byClass.forEach((groups, c) => {
+    const n = groups.reduce((s, g) => s + g.length, 0);
+    const largest = Math.max(...groups.map((g) => g.length));
+    if (largest > MAX_CLUSTER_SHARE * n)
+      throw new DataError(
+        `grouped split: class ${classes[c] ?? c} has a near-duplicate cluster of ${largest} of its ${n} images (over ${MAX_CLUSTER_SHARE * 100} %): ` +
+          'the clustering threshold chains distinct images together; choose a smaller one',
+      );
+    const want = { test: share(n, opts.ratios.test), validation: share(n, opts.ratios.validation) };
+    const got = { test: 0, validation: 0 };
+    shuffle(groups, seedrandom(`${opts.seed}:grouped-split:${c}`));
+    for (const g of groups) {
+      const to = got.test + g.length / 2 <= want.test ? 'test' : got.validation + g.length / 2 <= want.validation ? 'validation' : 'train';
+      if (to !== 'train') got[to] += g.length;
+      out[to].push(...g);
+    }
+    for (const part of ['test', 'validation'] as const) {
+      const off = Math.abs(got[part] - n * opts.ratios[part]) / n;
+      if (off > GROUPED_TOLERANCE)
+        throw new DataError(
+          `grouped split: class ${classes[c] ?? c} gets ${got[part]} of ${n} images in ${part}, expected ${(opts.ratios[part] * 100).toFixed(0)} % within ${GROUPED_TOLERANCE * 100} points`,
+        );
+    }
+  });
+  return { train: sorted(out.train), validation: sorted(out.validation), test: sorted(out.test) };
+}
