@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { MAX_CLUSTER_SHARE } from './split.ts';
 import { allNearestNeighbours, nearestAmong, pairsWithin, pooledFeatures, POOLED_SIZE, type NeighbourTable } from './neighbours.ts';
 
 /** Bump when the representation or the table's meaning changes. */
@@ -19,13 +20,15 @@ export const NEIGHBOURS_VERSION = 1;
 export const NEIGHBOURS_KEPT = 32;
 
 /**
- * Two images whose 16×16 pooled RMSE is at most this many grey levels (of 255) count as
- * near-duplicates. Chosen from the data (see the audit section of the paper and
- * `npm run pipeline -- audit`): Medical MNIST's nearest-neighbour distances have a
- * dense mode of adjacent slices and re-saved scans below it and a broad mode of distinct
- * images above it, and pairs on either side of it were inspected.
+ * How the near-duplicate threshold is chosen, from the data: the largest RMSE on a grid
+ * of THRESHOLD_STEP grey levels at which no class has a near-duplicate cluster holding
+ * more than MAX_CLUSTER_SHARE of it (split.ts says why that share). Below it, clusters are
+ * runs of adjacent slices and re-saved scans; above it, single linkage starts to chain
+ * them into components that swallow a large part of a class (on Medical MNIST, AbdomenCT
+ * goes from 3 % of the class in one cluster at 2.25 grey levels to 12 % at 2.75 and 17 % at 3).
  */
-export const NEAR_DUPLICATE_RMSE = 4;
+export const THRESHOLD_STEP = 0.25;
+export const THRESHOLD_MAX = 8;
 
 export interface NeighbourAudit {
   table: NeighbourTable;
@@ -305,4 +308,84 @@ export function histogram(values: ArrayLike<number>, width: number, bins: number
   const out = new Array<number>(bins).fill(0);
   for (let i = 0; i < values.length; i++) out[Math.min(bins - 1, Math.floor(values[i]! / width))]!++;
   return out;
+}
+
+export interface ThresholdPoint {
+  threshold: number;
+  /** Per class, the largest cluster's share of the class at this threshold (from the table's pairs: a lower bound where images have more than k neighbours within it). */
+  largestClusterShare: number[];
+  /** Per class, images whose nearest other image lies within this threshold. */
+  withNeighbour: number[];
+}
+
+/**
+ * Largest cluster per class as the threshold grows, in one pass: the table's pairs sorted
+ * by distance join components as in Kruskal's algorithm, read off at every grid point.
+ */
+export function thresholdCurve(table: NeighbourTable, labels: Uint8Array, numClasses: number): ThresholdPoint[] {
+  const { n, k, index, distance } = table;
+  const edges: number[] = [];
+  for (let i = 0; i < n; i++) for (let q = 0; q < k; q++) if (index[i * k + q]! > i && distance[i * k + q]! <= THRESHOLD_MAX) edges.push(i * k + q);
+  edges.sort((a, b) => distance[a]! - distance[b]!);
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const size = new Int32Array(n).fill(1);
+  const find = (x: number) => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+    return x;
+  };
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const l of labels) counts[l]!++;
+  const largest = new Array<number>(numClasses).fill(1);
+  const nearestByClass = Array.from({ length: numClasses }, (_, c) => Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] === c).map((i) => distance[i * k]!));
+  const out: ThresholdPoint[] = [];
+  let e = 0;
+  for (let step = 1; step * THRESHOLD_STEP <= THRESHOLD_MAX + 1e-9; step++) {
+    const t = step * THRESHOLD_STEP;
+    for (; e < edges.length && distance[edges[e]!]! <= t; e++) {
+      const i = Math.floor(edges[e]! / k);
+      let a = find(i);
+      let b = find(index[edges[e]!]!);
+      if (a === b) continue;
+      if (size[a]! < size[b]!) [a, b] = [b, a];
+      parent[b] = a;
+      size[a]! += size[b]!;
+      largest[labels[i]!] = Math.max(largest[labels[i]!]!, size[a]!);
+    }
+    out.push({
+      threshold: t,
+      largestClusterShare: largest.map((l, c) => (counts[c] ? l / counts[c]! : 0)),
+      withNeighbour: nearestByClass.map((d) => d.filter((x) => x <= t).length),
+    });
+  }
+  return out;
+}
+
+/**
+ * The threshold: the largest grid point at which every class's largest cluster is within
+ * MAX_CLUSTER_SHARE, confirmed with the exact clusters (which can only be larger than the
+ * curve's); a step lower when the exact clusters exceed it.
+ */
+export async function chooseThreshold(
+  audit: Pick<NeighbourAudit, 'table' | 'features'>,
+  labels: Uint8Array,
+  curve: ThresholdPoint[],
+): Promise<{ threshold: number; clusters: Clusters }> {
+  const numClasses = curve[0]?.largestClusterShare.length ?? 0;
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const l of labels) counts[l]!++;
+  const passing = curve.filter((p) => p.largestClusterShare.every((s) => s <= MAX_CLUSTER_SHARE)).map((p) => p.threshold);
+  // Shares only grow with the threshold, so the passing points are a prefix of the grid.
+  for (let p = passing.length - 1; p >= 0; p--) {
+    const clusters = await nearDuplicateClusters(audit, passing[p]!);
+    const sizes = new Map<number, number>();
+    for (const c of clusters.clusterOf) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+    const firstOf = new Map<number, number>();
+    clusters.clusterOf.forEach((c, i) => {
+      if (!firstOf.has(c)) firstOf.set(c, i);
+    });
+    const ok = [...sizes].every(([c, size]) => size <= MAX_CLUSTER_SHARE * counts[labels[firstOf.get(c)!]!]!);
+    if (ok) return { threshold: passing[p]!, clusters };
+  }
+  // Even the smallest grid point chains: fall back to byte-identical-or-closer pairs.
+  return { threshold: 0, clusters: await nearDuplicateClusters(audit, 0) };
 }
