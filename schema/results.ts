@@ -58,6 +58,10 @@ export const Profile = z.object({
   budgets: z.record(ModelId, Budget),
   /** Every way this run falls short of the full study, one sentence each; empty for `full`. */
   reductions: z.array(z.string()),
+  /** Training runs per model and protocol, each with its own initialisation and shuffling seed. */
+  seeds: z.record(ModelId, int.positive()).optional(),
+  /** The logistic-regression baseline's budget. */
+  logisticRegression: Budget.optional(),
 });
 export type Profile = z.infer<typeof Profile>;
 
