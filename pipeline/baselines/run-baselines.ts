@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PROTOCOLS, Run, SCHEMA_VERSION, type Baseline, type Budget, type Protocol } from '../../schema/results.ts';
 import type { HeldOutNeighbours } from '../data/protocols.ts';
-import type { SplitIndices } from '../data/split.ts';
+import { stratifiedSubset, type SplitIndices } from '../data/split.ts';
 import { POOLED_DIM } from '../data/neighbours.ts';
 import { evaluateRun } from '../evaluate/run-evaluation.ts';
 import { summarise } from '../evaluate/metrics.ts';
@@ -90,7 +90,11 @@ async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number
     label,
     budget: inp.logisticBudget,
     data,
-    trainForEpoch: () => split.train,
+    // A reduced budget draws a fresh stratified subset each epoch, as the models' jobs do.
+    trainForEpoch: (epoch) =>
+      inp.logisticBudget.trainLimit !== null && inp.logisticBudget.trainLimit < split.train.length
+        ? stratifiedSubset(split.train, data.labels, inp.logisticBudget.trainLimit, seed * 1000 + epoch)
+        : split.train,
     validation: split.validation,
     seed,
     inputsHash: hash,
@@ -107,7 +111,7 @@ async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number
     training: {
       budget: inp.logisticBudget,
       epochsCompleted: outcome.epochsCompleted,
-      trainImages: split.train.length,
+      trainImages: Math.min(split.train.length, inp.logisticBudget.trainLimit ?? Infinity),
       validationImages: split.validation.length,
       seconds: outcome.seconds,
       stoppedEarly: outcome.stoppedEarly,

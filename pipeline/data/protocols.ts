@@ -19,7 +19,7 @@ import {
   type NeighbourAudit,
 } from './audit.ts';
 import { POOLED_SIZE } from './neighbours.ts';
-import { DEFAULT_SPLIT, MAX_CLUSTER_SHARE, splitByClusters, splitDataset, type SplitIndices } from './split.ts';
+import { DEFAULT_SPLIT, GROUPED_TOLERANCE, MAX_CLUSTER_SHARE, splitByClusters, splitDataset, splitDeviations, type SplitIndices } from './split.ts';
 import { K_MAX } from '../baselines/knn.ts';
 
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
@@ -113,6 +113,11 @@ export async function buildProtocols(
     image: splitDataset(ds.labels, ds.contentHashes, { seed: opts.seed, ratios: DEFAULT_SPLIT }),
     grouped: splitByClusters(ds.labels, clusters.clusterOf, ds.classes, { seed: opts.seed, ratios: DEFAULT_SPLIT }),
   };
+
+  for (const d of splitDeviations(splits.grouped, ds.labels, ds.classes, DEFAULT_SPLIT))
+    if (d.off > GROUPED_TOLERANCE)
+      opts.log(`warning: grouped split: ${d.class} ${d.part} is ${(d.off * 100).toFixed(1)} points off its share (clusters too large for this class to deal evenly)`);
+  if (threshold === 0) opts.log('warning: near-duplicate audit: even the smallest threshold chains images into large clusters; the grouped split keeps only byte-identical images together');
 
   const neighbours = {} as Record<Protocol, HeldOutNeighbours>;
   const records: ProtocolSplit[] = [];

@@ -6,9 +6,8 @@ import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { allNearestNeighbours, distance, nearestAmong, pooledFeatures, POOLED_DIM } from '../../pipeline/data/neighbours.ts';
-import { leakageByClass, loadOrBuildNeighbours, nearDuplicateClusters, nearestTraining, neighbourCacheFile, summariseClusters } from '../../pipeline/data/audit.ts';
-import { splitByClusters, DEFAULT_SPLIT, GROUPED_TOLERANCE, splitDataset } from '../../pipeline/data/split.ts';
-import { DataError } from '../../pipeline/data/errors.ts';
+import { chooseThreshold, leakageByClass, loadOrBuildNeighbours, nearDuplicateClusters, nearestTraining, neighbourCacheFile, summariseClusters, thresholdCurve } from '../../pipeline/data/audit.ts';
+import { splitByClusters, DEFAULT_SPLIT, GROUPED_TOLERANCE, splitDataset, splitDeviations } from '../../pipeline/data/split.ts';
 
 const PX = 64 * 64;
 
@@ -192,9 +191,26 @@ describe('grouped split', () => {
     }
   });
 
-  it('refuses a clustering that chains a large part of a class together', () => {
-    const chained = Int32Array.from(labels, (l, i) => (l === 2 && i % 2 === 0 ? -1 : i));
-    expect(() => splitByClusters(labels, chained, classes, { seed: 1, ratios: DEFAULT_SPLIT })).toThrow(DataError);
-    expect(() => splitByClusters(labels, chained, classes, { seed: 1, ratios: DEFAULT_SPLIT })).toThrow(/class C has a near-duplicate cluster of \d+ of its \d+ images/);
+  it('chooses a threshold below the point where clusters chain into a large part of a class', async () => {
+    const labels1 = new Uint8Array(n); // one class: the planted clusters of up to 12 are over 4 % of 60…
+    const small = plant(Array.from({ length: 50 }, (_, c) => (c === 0 ? 11 : 0)), 3, 'chain');
+    const f = pooledFeatures(small.images, small.n);
+    const table = await allNearestNeighbours(f, small.n, 8);
+    const curve = thresholdCurve(table, new Uint8Array(small.n), 1);
+    // …a cluster of 12 in 61 images is 20 %: no threshold that joins it is chosen.
+    expect(curve.find((p) => p.threshold === 4)!.largestClusterShare[0]).toBeCloseTo(12 / 61, 6);
+    const chosen = await chooseThreshold({ table, features: f }, new Uint8Array(small.n), curve);
+    expect(chosen.threshold).toBeLessThan(Math.min(...Array.from(table.distance.filter((d) => d > 0))) + 1e-9);
+    expect(chosen.clusters.count).toBe(small.n);
+    void labels1;
+  });
+
+  it('reports how far each class strays from its share', () => {
+    const s = splitByClusters(labels, clusterOf, classes, { seed: 7, ratios: DEFAULT_SPLIT });
+    const d = splitDeviations(s, labels, classes, DEFAULT_SPLIT);
+    expect(d.length).toBe(12);
+    expect(d.every((x) => x.off <= GROUPED_TOLERANCE)).toBe(true);
+    const skewed = { train: s.train, validation: s.validation, test: Int32Array.from([...s.test].filter((i) => labels[i] !== 0)) };
+    expect(splitDeviations(skewed, labels, classes, DEFAULT_SPLIT).find((x) => x.class === 'A' && x.part === 'test')!.off).toBeGreaterThan(0.05);
   });
 });
