@@ -127,3 +127,26 @@ export function auditFacts(manifest: Manifest): AuditFacts | null {
     .sort((a, b) => b.count - a.count);
   return { images: n, pairs: (n * (n - 1)) / 2, seconds: audit.seconds, threshold: audit.threshold, clusters: audit.clusters.count, largestShare: largest, leaked, medianNearest, leakyClasses };
 }
+
+export interface Standing {
+  /** Methods the test separates in favour of the first group, against the other, and not at all. */
+  better: string[];
+  worse: string[];
+  notSeparated: string[];
+  /** Largest p among the pairings behind `better` and `worse` (the weakest of the separations claimed). */
+  weakestP: number | null;
+}
+
+/** Each of `ids` against `other` on one protocol, by McNemar over every seed pairing; names via `name`. */
+export function standing(comparisons: readonly Comparison[] | undefined, ids: readonly string[], other: string, protocol: Protocol, name: (id: string) => string): Standing {
+  const out: Standing = { better: [], worse: [], notSeparated: [], weakestP: null };
+  for (const id of ids) {
+    const s = separation(comparisons, id, other, protocol);
+    if (!s) continue;
+    if (s.verdict === 'a' || s.verdict === 'b') {
+      (s.verdict === 'a' ? out.better : out.worse).push(name(id));
+      out.weakestP = Math.max(out.weakestP ?? 0, s.maxP);
+    } else out.notSeparated.push(name(id));
+  }
+  return out;
+}
