@@ -133,6 +133,10 @@ export async function buildProtocols(
       test: leakageByClass(s.test, nearestTest, ds.labels, ds.classes, threshold),
     };
     const leaked = leakage.test.reduce((a, c) => a + c.withNearCopyInTrain, 0);
+    // The grouped split's guarantee, checked on the exact distances rather than assumed.
+    const leakedValidation = leakage.validation.reduce((a, c) => a + c.withNearCopyInTrain, 0);
+    if (protocol === 'grouped' && leaked + leakedValidation > 0)
+      throw new Error(`grouped split: ${leaked + leakedValidation} held-out images have a training image within ${threshold} grey levels (a bug in the clustering)`);
     opts.log(
       `split ${protocol}: ${s.train.length} train / ${s.validation.length} validation / ${s.test.length} test; ` +
         `${leaked} test images (${((100 * leaked) / s.test.length).toFixed(1)} %) have a training image within ${threshold} grey levels`,
