@@ -76,9 +76,11 @@ const DEFINITIONS: Record<ProfileName, Definition> = {
     //   GAP CNN        2 ×  8,000 / 153  = 105 s + 9 + 13 + 5 ≈ 132 s
     //   four CNNs ≈ 444 s per seed and protocol × 3 seeds × 2 protocols ≈ 2,660 s;
     //   ResNet50 2 × 2,000 / 9.1 = 440 s + 20 + 193 + ~15 ≈ 670 s × 2 protocols ≈ 1,340 s.
-    // ≈ 4,000 lane-seconds over two lanes ≈ 2,000 s (33 min), plus the logistic-regression
-    // baseline (2 epochs × 6 runs) in the parent meanwhile, decoding (90 s), the audit
-    // (~40 s) and the site (~90 s): about 40 minutes.
+    // ≈ 4,000 lane-seconds over two lanes ≈ 2,000 s (33 min), plus the primary runs'
+    // activations, latency and browser export (~1 min), the logistic-regression baseline
+    // (6 runs × 2 × 16,000 images, ~100 s of one core, in the parent meanwhile), and once per
+    // clone decoding (90 s), the near-duplicate audit (~50 CPU-seconds) and the ImageNet
+    // weights (~25 s), then the site (~2 min): about 40 minutes.
     budgets: {
       'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
       'tiny-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 12_000, validationLimit: 2_000 },
