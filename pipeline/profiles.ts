@@ -32,7 +32,22 @@ export interface LatencyRuns {
   budgetMs?: number;
 }
 
-const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<ModelId, Budget>; latency: LatencyRuns }> = {
+/** The seeds a model is trained with per protocol in `full`; fewer elsewhere is a stated reduction. */
+export const STUDY_SEEDS = 3;
+
+const seedsFor = (n: number, overrides: Partial<Record<ModelId, number>> = {}): Record<ModelId, number> =>
+  Object.fromEntries(MODEL_IDS.map((id) => [id, overrides[id] ?? n])) as Record<ModelId, number>;
+
+interface Definition {
+  description: string;
+  budgets: Record<ModelId, Budget>;
+  latency: LatencyRuns;
+  /** Runs per model and protocol. */
+  seeds: Record<ModelId, number>;
+  logisticRegression: Budget;
+}
+
+const DEFINITIONS: Record<ProfileName, Definition> = {
   smoke: {
     description: 'A seconds-long run for tests: a few hundred images, one epoch, ResNet50 on a handful of images.',
     // The smoke profile exists for tests: one timed run per batch size is enough there.
@@ -41,29 +56,49 @@ const DEFINITIONS: Record<ProfileName, { description: string; budgets: Record<Mo
       ...all({ epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, testLimit: 240, timeLimitSeconds: null }),
       resnet50: { epochs: 1, batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, testLimit: 24, timeLimitSeconds: null },
     },
+    seeds: seedsFor(1),
+    logisticRegression: { epochs: 1, batchSize: 32, learningRate: 2e-3, trainLimit: 240, validationLimit: 120, testLimit: null, timeLimitSeconds: null },
   },
   cpu: {
     latency: {},
     description:
-      'The default without native TensorFlow: sized so that npm run build finishes in about 45 minutes on a 2-core machine with the wasm backend, two models training side by side (one core each). ' +
-      'Reduced-Filter CNN gets the study\'s full budget; TinyCNN and GAP CNN see the whole training split each epoch for 3 epochs; Basic CNN a fresh stratified half of it each epoch; ResNet50 a small subset.',
+      'The default without native TensorFlow: sized so that npm run build finishes within 45 minutes on a 2-core machine with the wasm backend, two models training side by side (one core each), ' +
+      'with every model trained on both protocols (per-image and grouped split), the four compact CNNs with 3 seeds each and ResNet50 with one. ' +
+      'Per run, Reduced-Filter CNN sees the whole training split for 3 epochs; TinyCNN, Basic CNN and GAP CNN 2 epochs of a fresh stratified subset each; ResNet50 2 epochs of 2,000 images.',
     // Sized from `npm run bench -- --threads 1` run twice side by side (the pipeline's two
-    // lanes) on the 2-core build machine, images/s at batch 64 (ResNet50: 32): ReducedFilter
-    // 2100, TinyCNN 260, BasicCNN 158, GapCNN 153, ResNet50 9.1 (inference 30.5). One lane
-    // trains ResNet50 (2 × 8,000 images ≈ 1,950 s, plus ~200 s for the full test split);
-    // the other the four compact CNNs (≈ 270 + 600 + 1,030 + 340 s, plus validation).
+    // lanes) on the 2-core build machine, training images/s at batch 64 (ResNet50: 32):
+    // ReducedFilter 2100, TinyCNN 260, BasicCNN 158, GapCNN 153, ResNet50 9.1 (inference
+    // 30.5; the CNNs' inference taken as 3× their training rate). Per run (one protocol,
+    // one seed), training + validation + test (5,895 images) + ~5 s to start a worker:
+    //   Reduced-Filter 3 × 47,164 / 2100 = 67 s + 4 + 5      ≈  76 s
+    //   TinyCNN        2 × 12,000 / 260  = 92 s + 5 + 8 + 5   ≈ 110 s
+    //   Basic CNN      2 ×  8,000 / 158  = 101 s + 8 + 12 + 5 ≈ 126 s
+    //   GAP CNN        2 ×  8,000 / 153  = 105 s + 9 + 13 + 5 ≈ 132 s
+    //   four CNNs ≈ 444 s per seed and protocol × 3 seeds × 2 protocols ≈ 2,660 s;
+    //   ResNet50 2 × 2,000 / 9.1 = 440 s + 20 + 193 + ~15 ≈ 670 s × 2 protocols ≈ 1,340 s.
+    // ≈ 4,000 lane-seconds over two lanes ≈ 2,000 s (33 min), plus the primary runs'
+    // activations, latency and browser export (~1 min), the logistic-regression baseline
+    // (6 runs × 2 × 16,000 images, ~100 s of one core, in the parent meanwhile), and once per
+    // clone decoding (90 s), the near-duplicate audit (~50 CPU-seconds) and the ImageNet
+    // weights (~25 s), then the site (~2 min): about 40 minutes.
     budgets: {
-      'reduced-filter-cnn': { ...STUDY_BUDGET },
-      'tiny-cnn': { ...STUDY_BUDGET, epochs: 3 },
-      'gap-cnn': { ...STUDY_BUDGET, epochs: 3 },
-      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 24_000 },
-      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 8_000, validationLimit: 600, batchSize: 32, timeLimitSeconds: 2_100 },
+      'reduced-filter-cnn': { ...STUDY_BUDGET, epochs: 3 },
+      'tiny-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 12_000, validationLimit: 2_000 },
+      'basic-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 8_000, validationLimit: 2_000 },
+      'gap-cnn': { ...STUDY_BUDGET, epochs: 2, trainLimit: 8_000, validationLimit: 2_000 },
+      resnet50: { ...STUDY_BUDGET, epochs: 2, trainLimit: 2_000, validationLimit: 300, batchSize: 32, timeLimitSeconds: 900 },
     },
+    seeds: seedsFor(STUDY_SEEDS, { resnet50: 1 }),
+    // In the parent process while the lanes train: 3 seeds × 2 protocols × 2 × 16,000
+    // images ≈ 190,000 images, about 100 s of one core.
+    logisticRegression: { ...STUDY_BUDGET, epochs: 2, trainLimit: 16_000 },
   },
   full: {
     latency: {},
     description: `The study's budget: ${STUDY_DESCRIPTION}. The default when TensorFlow with a GPU is found.`,
     budgets: all(STUDY_BUDGET),
+    seeds: seedsFor(STUDY_SEEDS),
+    logisticRegression: STUDY_BUDGET,
   },
 };
 
@@ -88,14 +123,25 @@ export function describeReductions(budgets: Record<ModelId, Budget>, trainSize: 
   return out;
 }
 
-export function getProfile(name: ProfileName, sizes: { train: number; validation: number; test: number }): Profile {
+/** `--seeds N` replaces the profile's seeds for every model. */
+export function getProfile(name: ProfileName, sizes: { train: number; validation: number; test: number }, opts: { seeds?: number } = {}): Profile {
   const def = DEFINITIONS[name];
+  const seeds = opts.seeds ? seedsFor(opts.seeds) : def.seeds;
+  const reductions = describeReductions(def.budgets, sizes.train, sizes.validation, sizes.test);
+  for (const id of MODEL_IDS)
+    if (seeds[id] < STUDY_SEEDS) reductions.push(`${MODELS[id].name}: ${seeds[id]} seed${seeds[id] === 1 ? '' : 's'} per protocol instead of ${STUDY_SEEDS}.`);
+  const lr = def.logisticRegression;
+  if (lr.epochs < STUDY_BUDGET.epochs) reductions.push(`Logistic-regression baseline: ${lr.epochs} epoch${lr.epochs === 1 ? '' : 's'} instead of ${STUDY_BUDGET.epochs}.`);
+  if (lr.trainLimit !== null && lr.trainLimit < sizes.train)
+    reductions.push(`Logistic-regression baseline: trained on ${lr.trainLimit.toLocaleString('en-US')} of the ${sizes.train.toLocaleString('en-US')} training images per epoch (a fresh stratified subset each epoch).`);
   return {
     name,
     description: def.description,
     studyBudget: STUDY_DESCRIPTION,
     budgets: def.budgets,
-    reductions: describeReductions(def.budgets, sizes.train, sizes.validation, sizes.test),
+    reductions,
+    seeds,
+    logisticRegression: def.logisticRegression,
   };
 }
 

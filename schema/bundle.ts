@@ -10,6 +10,8 @@
  *   <dir>/samples.u8                the activation sample images, samples × 64 × 64
  *   <dir>/browser/<id>/model.json   the compact CNNs in the tfjs layers format, for the paper's
  *   <dir>/browser/<id>/weights.bin  Try-it section (ModelResult.browser: encoding, accuracies)
+ *   <dir>/splits.json               SplitsFile: every image's split under each protocol
+ *   <dir>/audit.u8                  the near-duplicate audit's figure images (Audit.figures), 64 × 64 each
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +32,9 @@ export const RESULTS_DIR_ENV = 'RESULTS_DIR';
 export const MANIFEST_FILE = 'manifest.json';
 /** Also a literal of the Manifest schema (manifest.samples.file); `satisfies` keeps the two equal. */
 export const SAMPLES_FILE = 'samples.u8' satisfies Manifest['samples']['file'];
+export const SPLITS_FILE = 'splits.json';
+/** Also a literal of the Audit schema (manifest.audit.figures.file). */
+export const AUDIT_FILE = 'audit.u8' satisfies NonNullable<Manifest['audit']>['figures']['file'];
 export const MODELS_FOLDER = 'models';
 export const ACTIVATIONS_FOLDER = 'activations';
 

@@ -58,6 +58,10 @@ export const Profile = z.object({
   budgets: z.record(ModelId, Budget),
   /** Every way this run falls short of the full study, one sentence each; empty for `full`. */
   reductions: z.array(z.string()),
+  /** Training runs per model and protocol, each with its own initialisation and shuffling seed. */
+  seeds: z.record(ModelId, int.positive()).optional(),
+  /** The logistic-regression baseline's budget. */
+  logisticRegression: Budget.optional(),
 });
 export type Profile = z.infer<typeof Profile>;
 
@@ -115,6 +119,175 @@ export const GpuAdapter = z.object({
 });
 export type GpuAdapter = z.infer<typeof GpuAdapter>;
 
+/**
+ * Evaluation protocols. `image`: the split above, per image (byte-identical files kept
+ * together). `grouped`: whole near-duplicate clusters dealt to the splits (see Audit), so no
+ * validation or test image has a training image within the audit's threshold.
+ */
+export const PROTOCOLS = ['image', 'grouped'] as const;
+export const Protocol = z.enum(PROTOCOLS);
+export type Protocol = z.infer<typeof Protocol>;
+
+/** Per class, the validation or test images with a training image within the near-duplicate threshold. */
+export const LeakageByClass = z.object({
+  class: z.string(),
+  images: count,
+  withNearCopyInTrain: count,
+  /** Median RMSE (grey levels, 16×16 pooled) to the nearest training image. */
+  medianNearestTrain: z.number().nonnegative(),
+});
+
+/** One protocol's split: its sizes, and how close its held-out images are to training images. */
+export const ProtocolSplit = z.object({
+  protocol: Protocol,
+  description: z.string(),
+  split: Split,
+  leakage: z.object({ validation: z.array(LeakageByClass), test: z.array(LeakageByClass) }),
+  /** RMSE to the nearest training image of every test image, in the order of the test split's indices (splits.json), 2 decimals. */
+  nearestTrainDistance: z.array(z.number().nonnegative()),
+  /** Counts of nearestTrainDistance in bins of Audit.histogramBinWidth (last bin: everything beyond). */
+  nearestTrainHistogram: z.array(count),
+});
+export type ProtocolSplit = z.infer<typeof ProtocolSplit>;
+
+/** A pair of images from the audit, for the figures: indices into splits.json's file list. */
+export const AuditPair = z.object({
+  a: count,
+  b: count,
+  distance: z.number().nonnegative(),
+  /** Byte offset in audit.u8 of image a (image b follows it). */
+  offset: count,
+});
+
+/** The near-duplicate audit over every pair of images (see pipeline/data/audit.ts). */
+export const Audit = z.object({
+  /** The representation and distance, one sentence. */
+  representation: z.string(),
+  neighboursKept: int.positive(),
+  /** Seconds the all-pairs computation took (when first computed; cached per dataset fingerprint after that). */
+  seconds: z.number().nonnegative(),
+  cacheHit: z.boolean(),
+  /** Near-duplicate threshold, RMSE in grey levels (0–255). */
+  threshold: z.number().nonnegative(),
+  /** How the threshold was chosen, one sentence. */
+  thresholdRule: z.string(),
+  maxClusterShare: probability,
+  /** Largest cluster share per class and images with a neighbour within, at each candidate threshold. */
+  thresholdCurve: z.array(z.object({ threshold: z.number().nonnegative(), largestClusterShare: z.array(probability), withNeighbour: z.array(count) })),
+  histogramBinWidth: z.number().positive(),
+  /** Per class, counts of each image's distance to its nearest other image, in bins of histogramBinWidth. */
+  nearestNeighbourHistogram: z.array(z.array(count)),
+  /** Images whose nearest other image has another label. */
+  nearestInOtherClass: count,
+  clusters: z.object({
+    count: count,
+    /** Images with more neighbours within the threshold than the table keeps (searched exhaustively). */
+    saturated: count,
+    sizeBins: z.array(z.string()),
+    perClass: z.array(
+      z.object({
+        class: z.string(),
+        images: count,
+        clusters: count,
+        imagesInNearDuplicateClusters: count,
+        largestCluster: count,
+        sizeHistogram: z.array(count),
+        mixedClusters: count,
+      }),
+    ),
+  }),
+  /** Image pairs for the figures, pixels in audit.u8 (64×64 uint8 each): pairs just below and just above the threshold, and per protocol test images beside their nearest training image. */
+  figures: z.object({
+    file: z.literal('audit.u8'),
+    belowThreshold: z.array(AuditPair),
+    aboveThreshold: z.array(AuditPair),
+    nearestTrain: z.record(Protocol, z.array(AuditPair)),
+  }),
+});
+export type Audit = z.infer<typeof Audit>;
+
+/** Mean, sample standard deviation (n − 1), min and max over seeds. */
+export const SeedSummary = z.object({ n: int.positive(), mean: z.number(), std: z.number().nonnegative(), min: z.number(), max: z.number() });
+export type SeedSummary = z.infer<typeof SeedSummary>;
+
+/** Test-split metrics of one run (a model or a baseline, one protocol, one seed). */
+export const RunEvaluation = z.object({
+  testImages: count.positive(),
+  accuracy: probability,
+  /** Wilson score 95% interval. */
+  accuracyCI95: z.tuple([probability, probability]),
+  loss: z.number().nonnegative().nullable(),
+  confusion: z.array(z.array(count)),
+  perClass: z.array(z.object({ class: z.string(), precision: probability, recall: probability, f1: probability, support: count })),
+  macroF1: probability,
+  /** Macro one-vs-rest ROC AUC over the classes present. */
+  macroAuc: probability,
+  perClassAuc: z.array(probability.nullable()),
+  /** Expected calibration error (15 bins, top-label confidence). */
+  ece: probability,
+  /** Predicted class of every test image of the protocol's split, one digit each, in the split's index order (for paired tests). */
+  predictions: z.string().regex(/^[0-9]*$/),
+});
+export type RunEvaluation = z.infer<typeof RunEvaluation>;
+
+/** One training run of a model or baseline: one protocol, one seed. */
+export const Run = z.object({
+  protocol: Protocol,
+  seed: int,
+  inputsHash: sha256,
+  /** null for baselines without training (nearest neighbours, majority class). */
+  training: z
+    .object({
+      budget: z.lazy(() => Budget),
+      epochsCompleted: count,
+      trainImages: count,
+      validationImages: count,
+      seconds: z.number().nonnegative(),
+      stoppedEarly: z.string().nullable(),
+      history: z.array(z.lazy(() => EpochRecord)),
+    })
+    .nullable(),
+  evaluation: RunEvaluation,
+});
+export type Run = z.infer<typeof Run>;
+
+/** Per protocol: accuracy, macro AUC and macro-F1 over seeds. */
+export const ProtocolSummary = z.object({ accuracy: SeedSummary, macroAuc: SeedSummary, macroF1: SeedSummary });
+export type ProtocolSummary = z.infer<typeof ProtocolSummary>;
+
+export const BASELINE_IDS = ['majority-class', 'nearest-neighbour', 'k-nearest-neighbours', 'logistic-regression'] as const;
+export const BaselineId = z.enum(BASELINE_IDS);
+export type BaselineId = z.infer<typeof BaselineId>;
+
+/** A reference method evaluated like the models: same splits, same metrics. */
+export const Baseline = z.object({
+  id: BaselineId,
+  name: z.string(),
+  description: z.string(),
+  /** What it costs, stated honestly: stored numbers and work per test image. */
+  cost: z.object({
+    /** Numbers the method keeps to classify (weights, or the stored training images' features). */
+    storedNumbers: count,
+    /** Multiply-accumulates per classified image (for nearest neighbours: one distance to every stored image). */
+    macs: count,
+    note: z.string(),
+  }),
+  /** k-NN: validation accuracy of each k tried, per protocol; the chosen k is the best. */
+  kSelection: z.record(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
+  runs: z.array(Run).min(1),
+  summary: z.record(Protocol, ProtocolSummary),
+});
+export type Baseline = z.infer<typeof Baseline>;
+
+/** McNemar's exact test between two methods on the same test images of one protocol, per seed. */
+export const Comparison = z.object({
+  protocol: Protocol,
+  a: z.string(),
+  b: z.string(),
+  perSeed: z.array(z.object({ seedA: int, seedB: int, onlyA: count, onlyB: count, p: probability })),
+});
+export type Comparison = z.infer<typeof Comparison>;
+
 export const Environment = z.object({
   backend: BackendName,
   /** The WebGPU adapter on the webgpu backend, else null (absent in bundles written before it existed). */
@@ -158,6 +331,14 @@ export const Manifest = z.object({
   finishedAt: isoTime,
   samples: Samples,
   models: z.array(ModelEntry).min(1),
+  /** Seeds each model was trained with (the first is the primary run: the per-model fields above and in models/<id>.json). */
+  seeds: z.array(int).min(1).optional(),
+  /** Both evaluation protocols' splits; membership per image in splits.json. */
+  protocols: z.array(ProtocolSplit).optional(),
+  audit: Audit.optional(),
+  baselines: z.array(Baseline).optional(),
+  /** McNemar tests: every pair of models, and every model against the best baseline, per protocol. */
+  comparisons: z.array(Comparison).optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -275,6 +456,9 @@ export const ModelResult = z.object({
     confusion: z.array(z.array(count)),
     perClass: z.array(ClassMetrics),
     macroF1: probability,
+    macroAuc: probability.optional(),
+    perClassAuc: z.array(probability.nullable()).optional(),
+    ece: probability.optional(),
   }),
   latency: z.object({
     backend: BackendName,
@@ -291,5 +475,21 @@ export const ModelResult = z.object({
   /** The browser export (compact CNNs only; null for ResNet50, and in bundles written before it existed). */
   browser: BrowserModel.nullable().default(null),
   trainedAt: isoTime,
+  /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
+  runs: z.array(Run).optional(),
+  summary: z.record(Protocol, ProtocolSummary).optional(),
 });
 export type ModelResult = z.infer<typeof ModelResult>;
+
+/**
+ * splits.json: which image is in which split under each protocol, so any number can be
+ * recomputed. `files` are `<Class>/<file>` in the dataset's order (every index in the
+ * bundle points into it); `membership[protocol]` has one letter per file: r = train,
+ * v = validation, t = test; `cluster` is each file's near-duplicate cluster (audit).
+ */
+export const SplitsFile = z.object({
+  files: z.array(z.string()).min(1),
+  membership: z.record(Protocol, z.string().regex(/^[rvt]*$/)),
+  cluster: z.array(count),
+});
+export type SplitsFile = z.infer<typeof SplitsFile>;

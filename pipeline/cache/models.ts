@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelResult, type ModelId } from '../../schema/results.ts';
+import { ModelResult, Run, type ModelId } from '../../schema/results.ts';
 import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
 import { BROWSER_MODEL_IDS, type ExportedFiles } from '../export/tfjs-model.ts';
@@ -59,11 +59,11 @@ export function loadFromCache(cacheDir: string, id: ModelId, inputsHash: string)
   }
 }
 
-/** A model of the previous bundle in `bundleDir`, read by the bundle's own reader, if made from the same inputs. */
-export function loadFromBundle(bundleDir: string, id: ModelId, inputsHash: string): StoredModel | null {
+/** A model of the previous bundle in `bundleDir`, read by the bundle's own reader, if made from the same inputs (null: whatever inputs). */
+export function loadFromBundle(bundleDir: string, id: ModelId, inputsHash: string | null): StoredModel | null {
   try {
     const result = readModel(bundleDir, modelJsonPath(id));
-    if (result.id !== id || result.inputsHash !== inputsHash) return null;
+    if (result.id !== id || (inputsHash !== null && result.inputsHash !== inputsHash)) return null;
     const browser = readExport(join(bundleDir, browserModelFolder(id)), result);
     if (browser === undefined) return null;
     return { result, activationsGz: readBytes(join(bundleDir, result.activations.file)), browser };
@@ -82,4 +82,20 @@ export function saveToCache(cacheDir: string, stored: StoredModel): void {
     writeFileAtomic(join(dir, 'browser', 'model.json'), stored.browser.modelJson);
   }
   writeFileAtomic(join(dir, 'result.json'), JSON.stringify(stored.result, null, 1));
+}
+
+/** Every finished job's run record (each protocol and seed), beside the primary run's result. */
+export function saveRunToCache(cacheDir: string, id: ModelId, run: Run): void {
+  writeFileAtomic(join(modelDir(cacheDir, id, run.inputsHash), 'run.json'), JSON.stringify(run));
+}
+
+export function loadRunFromCache(cacheDir: string, id: ModelId, inputsHash: string): Run | null {
+  const file = join(modelDir(cacheDir, id, inputsHash), 'run.json');
+  if (!existsSync(file)) return null;
+  try {
+    const parsed = Run.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success && parsed.data.inputsHash === inputsHash ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -111,3 +111,70 @@ export function stratifiedSubset(indices: Int32Array, labels: Uint8Array, limit:
   });
   return sorted(picked);
 }
+
+/** How far a grouped split may stray from its ratios in any class, in fractions (2 percentage points). */
+export const GROUPED_TOLERANCE = 0.02;
+/**
+ * The largest near-duplicate cluster a class may have, as a share of the class: a cluster
+ * overshoots its split by at most half its size, so clusters up to twice the tolerance
+ * keep every split within it. Larger clusters mean the threshold chains distinct images.
+ */
+export const MAX_CLUSTER_SHARE = 2 * GROUPED_TOLERANCE;
+
+/**
+ * The leakage-controlled split: whole near-duplicate clusters (`clusterOf`, see
+ * audit.ts) are dealt to train / validation / test, per class, so no image has a
+ * near-copy on the other side of a split boundary. Clusters are dealt in seeded random
+ * order; a cluster joins a split while that split is short of its share by at least half
+ * the cluster's size, so a large cluster is as likely to land in test as a small one and
+ * overshoots its split by at most half its size. A cluster belongs to the class of its
+ * first image. With clusters of at most MAX_CLUSTER_SHARE of their class (what the audit's
+ * threshold rule ensures) every class lands within GROUPED_TOLERANCE of the ratios;
+ * groupedSplitDeviations says by how much each class misses them.
+ */
+export function splitByClusters(
+  labels: Uint8Array,
+  clusterOf: Int32Array,
+  classes: string[],
+  opts: { seed: number; ratios: SplitRatios },
+): SplitIndices {
+  checkRatios(opts.ratios);
+  if (labels.length !== clusterOf.length)
+    throw new DataError(`grouped split: ${labels.length} labels but ${clusterOf.length} cluster numbers, expected one of each per image`);
+  const members = new Map<number, number[]>();
+  clusterOf.forEach((c, i) => {
+    const m = members.get(c);
+    if (m) m.push(i);
+    else members.set(c, [i]);
+  });
+  const byClass: number[][][] = [];
+  for (const m of members.values()) (byClass[labels[m[0]!]!] ??= []).push(m);
+
+  const out = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  byClass.forEach((groups, c) => {
+    const n = groups.reduce((s, g) => s + g.length, 0);
+    const want = { test: share(n, opts.ratios.test), validation: share(n, opts.ratios.validation) };
+    const got = { test: 0, validation: 0 };
+    shuffle(groups, seedrandom(`${opts.seed}:grouped-split:${c}`));
+    for (const g of groups) {
+      const to = got.test + g.length / 2 <= want.test ? 'test' : got.validation + g.length / 2 <= want.validation ? 'validation' : 'train';
+      if (to !== 'train') got[to] += g.length;
+      out[to].push(...g);
+    }
+  });
+  return { train: sorted(out.train), validation: sorted(out.validation), test: sorted(out.test) };
+}
+
+/** Per class and held-out split, how far the split strays from its ratio (fraction of the class); the pipeline warns beyond GROUPED_TOLERANCE. */
+export function splitDeviations(split: SplitIndices, labels: Uint8Array, classes: string[], ratios: SplitRatios): { class: string; part: 'validation' | 'test'; off: number }[] {
+  const count = (idx: Int32Array) => {
+    const out = new Array<number>(classes.length).fill(0);
+    for (const i of idx) out[labels[i]!]!++;
+    return out;
+  };
+  const parts = { train: count(split.train), validation: count(split.validation), test: count(split.test) };
+  return classes.flatMap((name, c) => {
+    const n = parts.train[c]! + parts.validation[c]! + parts.test[c]!;
+    return (['validation', 'test'] as const).map((part) => ({ class: name, part, off: n ? Math.abs(parts[part][c]! / n - ratios[part]) : 0 }));
+  });
+}

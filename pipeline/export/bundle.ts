@@ -22,7 +22,8 @@ function validate<S extends z.ZodType>(what: string, schema: S, value: unknown):
   if (!r.success) throw new ExportError(`${what}: ${describeIssues(r.error.issues)} (the pipeline produced an invalid result; nothing was written)`);
 }
 
-export function writeBundle(outDir: string, manifest: Manifest, models: StoredModel[], samples: Uint8Array): void {
+/** `extras`: further files of the bundle (splits.json, audit.u8), written with the rest. */
+export function writeBundle(outDir: string, manifest: Manifest, models: StoredModel[], samples: Uint8Array, extras: { file: string; data: string | Uint8Array }[] = []): void {
   const out = resolve(outDir);
   validate(MANIFEST_FILE, Manifest, manifest);
   for (const m of models) validate(modelJsonPath(m.result.id), ModelResult, m.result);
@@ -47,6 +48,7 @@ export function writeBundle(outDir: string, manifest: Manifest, models: StoredMo
       }
     }
     writeFileSync(join(tmp, manifest.samples.file), samples);
+    for (const e of extras) writeFileSync(join(tmp, e.file), e.data);
     writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
     markOwnedFolder(tmp, 'results');
     replaceFolder(tmp, out);

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
-import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type ModelId, type Profile } from '../../schema/results.ts';
+import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type ModelId, type Profile, type Protocol } from '../../schema/results.ts';
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
 import { MODELS } from '../models/index.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
@@ -39,6 +39,15 @@ export function jobSeeds(seed: number): JobSeeds {
 
 export interface ModelJob {
   id: ModelId;
+  /** Which split the job trains and tests on (see data/protocols.ts). */
+  protocol: Protocol;
+  /** The run's seed (initialisation and shuffling derive from it; the split does not). */
+  seed: number;
+  /**
+   * The primary run (image protocol, first seed) is the model's full record: activations,
+   * latency, the per-model fields of the bundle. Other runs record their training and test metrics.
+   */
+  primary: boolean;
   inputsHash: string;
   budget: Budget;
   seeds: JobSeeds;
@@ -88,13 +97,20 @@ export function chooseSamples(test: Int32Array, labels: Uint8Array, numClasses: 
   return Int32Array.from(picks);
 }
 
-function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null }): string {
+function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol }): string {
   return sha256(JSON.stringify({ schema: SCHEMA_VERSION, trainer: TRAINER_VERSION, ...parts }));
 }
 
 export interface RunFacts {
   models: ModelId[];
+  /** The run's seed: initialisation and shuffling (and the split's, unless splitKey says otherwise). */
   seed: number;
+  /** Default image. */
+  protocol?: Protocol;
+  /** What identifies the split in the inputs hash; default { ratios, seed }. */
+  splitKey?: unknown;
+  /** Default true; see ModelJob.primary. */
+  primary?: boolean;
   profile: Profile;
   backend: BackendName;
   /** The WebGPU adapter on the webgpu backend (absent or null elsewhere). */
@@ -111,8 +127,9 @@ export interface RunFacts {
 /** Every selected model's job, from the run's data, split, backend and profile. */
 export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const { seed, dataset, split } = run;
+  const protocol = run.protocol ?? 'image';
   const seeds = jobSeeds(seed);
-  const splitKey = { ratios: run.ratios, seed };
+  const splitKey = run.splitKey ?? { ratios: run.ratios, seed };
   const init = run.resnet50Init;
   const weightsKey = init.kind === 'imagenet' ? init.sha256 : null;
   const jobs = {} as Record<ModelId, ModelJob>;
@@ -127,9 +144,14 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       split: splitKey,
       seed,
       weights,
+      // The image protocol's hashes are those of the single-split pipeline before protocols.
+      ...(protocol === 'image' ? {} : { protocol }),
     });
     jobs[id] = {
       id,
+      protocol,
+      seed,
+      primary: run.primary ?? true,
       inputsHash: hash,
       budget,
       seeds,
@@ -148,4 +170,28 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
     };
   }
   return jobs;
+}
+
+/**
+ * Every run of every model: each protocol's split × the profile's seeds for the model
+ * (seed, seed + 1, …; the split stays the one of `--seed`). The first protocol's first
+ * seed is the primary run.
+ */
+export function resolveAllJobs(
+  run: Omit<RunFacts, 'protocol' | 'split' | 'splitKey' | 'primary'>,
+  protocols: { protocol: Protocol; split: SplitIndices; splitKey: unknown }[],
+  seedsPerModel: Record<ModelId, number>,
+): ModelJob[] {
+  const out: ModelJob[] = [];
+  for (const p of protocols) {
+    const first = p === protocols[0];
+    const most = Math.max(...run.models.map((id) => seedsPerModel[id]));
+    for (let k = 0; k < most; k++) {
+      const models = run.models.filter((id) => k < seedsPerModel[id]);
+      const primary = first && k === 0;
+      const jobs = resolveJobs({ ...run, models, seed: run.seed + k, protocol: p.protocol, split: p.split, splitKey: p.splitKey, primary });
+      for (const id of models) out.push(primary ? jobs[id] : { ...jobs[id], samples: new Int32Array(0) });
+    }
+  }
+  return out;
 }

@@ -5,26 +5,34 @@
  */
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { SCHEMA_VERSION, type ModelResult } from '../../schema/results.ts';
+import { SCHEMA_VERSION, type ModelResult, type Run } from '../../schema/results.ts';
 import { activationsPath, browserModelPath } from '../../schema/bundle.ts';
 import { MODELS } from '../models/index.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
 import { loadImagenetWeights } from '../models/imagenet-weights.ts';
 import { trainModel } from '../train/train.ts';
 import { removeCheckpoint } from '../train/checkpoint.ts';
-import { confusionMatrix, perClassMetrics, macroF1, wilsonInterval } from '../evaluate/metrics.ts';
+import { evaluateRun } from '../evaluate/run-evaluation.ts';
 import { recordActivations } from '../evaluate/activations.ts';
 import { measureLatency } from '../evaluate/latency.ts';
-import { saveToCache, type StoredModel } from '../cache/models.ts';
+import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
 import { BROWSER_MODEL_IDS, exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { trainImagesOf, type ModelJob } from './job.ts';
 
-export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Reporter): Promise<StoredModel> {
+/** What a job leaves: its run record, and for the primary run the model's full result. */
+export interface JobOutcome {
+  run: Run;
+  stored: StoredModel | null;
+}
+
+export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Reporter): Promise<JobOutcome> {
   const { id, budget, samples } = job;
   const spec = MODELS[id];
+  // Non-primary runs say which protocol and seed they are in their progress lines.
+  const label = job.primary ? spec.name : `${spec.name} (${job.protocol}, seed ${job.seed})`;
   const model = spec.build({ seed: job.seeds.init, classes: job.classes.length });
   let initialWeights: ModelResult['initialWeights'] = { kind: 'random', source: null };
   if (job.imagenetWeights) {
@@ -34,7 +42,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   }
   const trainForEpoch = (epoch: number) => trainImagesOf(job, data.labels, epoch);
   const outcome = await trainModel(model, {
-    label: spec.name,
+    label,
     budget,
     data,
     trainForEpoch,
@@ -46,12 +54,30 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   });
 
   const testSet = job.test;
-  const evalTask = reporter.task(`${spec.name} test`, testSet.length, 'images');
+  const evalTask = reporter.task(`${label} test`, testSet.length, 'images');
   const test = await predictSubset(model, data, testSet, { progress: evalTask });
-  const confusion = confusionMatrix(test.labels, test.predicted, job.classes.length);
-  const perClass = perClassMetrics(confusion, job.classes);
-  const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
-  evalTask.finish(`${spec.name} test: accuracy ${(test.accuracy * 100).toFixed(2)}% on ${testSet.length} images, loss ${test.loss.toFixed(4)}`);
+  const evaluation = evaluateRun({ labels: test.labels, probs: test.probs, predicted: test.predicted, classes: job.classes, loss: test.loss });
+  evalTask.finish(
+    `${label} test: accuracy ${(test.accuracy * 100).toFixed(2)}% on ${testSet.length} images, macro AUC ${evaluation.macroAuc.toFixed(4)}, loss ${test.loss.toFixed(4)}`,
+  );
+  const training = {
+    budget,
+    epochsCompleted: outcome.epochsCompleted,
+    trainImages: trainForEpoch(1).length,
+    validationImages: job.validation.length,
+    seconds: outcome.seconds,
+    stoppedEarly: outcome.stoppedEarly,
+    history: outcome.history,
+  };
+  const correct = evaluation.confusion.reduce((sum, row, i) => sum + row[i]!, 0);
+  const run: Run = { protocol: job.protocol, seed: job.seed, inputsHash: job.inputsHash, training, evaluation };
+  if (!job.primary) {
+    model.dispose();
+    tf.disposeVariables();
+    saveRunToCache(job.cacheDir, id, run);
+    removeCheckpoint(job.checkpointFile);
+    return { run, stored: null };
+  }
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
@@ -79,25 +105,18 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     params: paramCounts(model),
     macs: countMacs(model),
     weightBytes: weightBytes(model),
-    training: {
-      budget,
-      backend: job.backend,
-      adapter: job.adapter,
-      epochsCompleted: outcome.epochsCompleted,
-      trainImages: trainForEpoch(1).length,
-      validationImages: job.validation.length,
-      seconds: outcome.seconds,
-      stoppedEarly: outcome.stoppedEarly,
-      history: outcome.history,
-    },
+    training: { ...training, backend: job.backend, adapter: job.adapter },
     evaluation: {
-      testImages: testSet.length,
-      accuracy: test.accuracy,
-      accuracyCI95: wilsonInterval(correct, testSet.length),
+      testImages: evaluation.testImages,
+      accuracy: evaluation.accuracy,
+      accuracyCI95: evaluation.accuracyCI95,
       loss: test.loss,
-      confusion,
-      perClass,
-      macroF1: macroF1(perClass),
+      confusion: evaluation.confusion,
+      perClass: evaluation.perClass,
+      macroF1: evaluation.macroF1,
+      macroAuc: evaluation.macroAuc,
+      perClassAuc: evaluation.perClassAuc,
+      ece: evaluation.ece,
     },
     latency: { backend: job.backend, ...latency },
     activations: { file: activationsPath(id), sampleCount: samples.length, layers: acts.layers },
@@ -109,6 +128,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   tf.disposeVariables();
   const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null };
   saveToCache(job.cacheDir, stored);
+  saveRunToCache(job.cacheDir, id, run);
   removeCheckpoint(job.checkpointFile);
-  return stored;
+  return { run, stored };
 }

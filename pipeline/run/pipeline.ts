@@ -2,20 +2,37 @@
  * One pipeline run: data → split → backend → profile → each model's job (job.ts) →
  * reuse it, or train it here or in a worker (model-job.ts, workers.ts) → results bundle.
  */
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SCHEMA_VERSION, MODEL_IDS, IMAGE_SIZE, type Manifest, type ModelId, type ProfileName } from '../../schema/results.ts';
-import { SAMPLES_FILE, modelJsonPath } from '../../schema/bundle.ts';
+import {
+  SCHEMA_VERSION,
+  MODEL_IDS,
+  IMAGE_SIZE,
+  PROTOCOLS,
+  type Manifest,
+  type ModelId,
+  type ModelResult,
+  type ProfileName,
+  type Protocol,
+  type Run,
+} from '../../schema/results.ts';
+import { AUDIT_FILE, SAMPLES_FILE, SPLITS_FILE, modelJsonPath } from '../../schema/bundle.ts';
 import { resolveDataSource } from '../data/locate.ts';
 import { loadDataset } from '../data/dataset.ts';
-import { splitDataset, DEFAULT_SPLIT } from '../data/split.ts';
+import { DEFAULT_SPLIT } from '../data/split.ts';
+import { buildProtocols } from '../data/protocols.ts';
+import { NEIGHBOURS_VERSION } from '../data/audit.ts';
+import { runBaselines } from '../baselines/run-baselines.ts';
+import { comparisons } from '../evaluate/comparisons.ts';
+import { summarise } from '../evaluate/metrics.ts';
 import { describeBackend, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { MODELS } from '../models/index.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
-import { loadFromBundle, loadFromCache, type StoredModel } from '../cache/models.ts';
+import { loadFromBundle, loadFromCache, loadRunFromCache, type StoredModel } from '../cache/models.ts';
 import type { Reporter } from '../shared/progress.ts';
-import { chooseSamples, resolveJobs } from './job.ts';
+import { chooseSamples, resolveAllJobs, type ModelJob } from './job.ts';
 import { runModelJob } from './model-job.ts';
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
@@ -38,6 +55,10 @@ export interface RunOptions {
   resnetInit?: ResNetInitChoice;
   /** Models trained at once, each in its own process (wasm and cpu use one core each). */
   jobs?: number;
+  /** Runs per model and protocol (`--seeds`); default the profile's. */
+  seeds?: number;
+  /** Evaluation protocols (`--split`); default both. The first one's first seed is the primary run. */
+  protocols?: Protocol[];
   reporter: Reporter;
 }
 
@@ -66,20 +87,50 @@ async function loadData(opts: RunOptions) {
   return ds;
 }
 
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Training images/s on one core (profiles.ts), for ordering jobs longest first. */
+const RATE: Record<ModelId, number> = { 'reduced-filter-cnn': 2100, 'tiny-cnn': 260, 'basic-cnn': 158, 'gap-cnn': 153, resnet50: 9.1 };
+function estimatedSeconds(job: ModelJob): number {
+  const perEpoch = job.budget.trainLimit ?? job.trainSplit.length;
+  // Inference taken as three times the training rate.
+  return (job.budget.epochs * perEpoch + (job.validation.length * job.budget.epochs + job.test.length) / 3) / RATE[job.id];
+}
+
+/** The runs of a model in the previous bundle, by inputs hash (a cleared cache still reuses them). */
+function previousRuns(outDir: string, id: ModelId): Map<string, Run> {
+  const stored = loadFromBundle(outDir, id, null);
+  return new Map((stored?.result.runs ?? []).map((r) => [r.inputsHash, r]));
+}
+
 export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   const startedAt = new Date().toISOString();
   const { reporter } = opts;
   const ds = await loadData(opts);
   const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length };
 
-  const split = splitDataset(ds.labels, ds.contentHashes, { seed: opts.seed, ratios: DEFAULT_SPLIT });
-  reporter.log(`split (seed ${opts.seed}): ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test`);
-
+  // The audit's matrix products run on the selected backend, so select it first.
   const backend = await selectBackend(opts.backend, { threads: opts.threads });
   reporter.log(`backend: ${describeBackend(backend)}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
 
+  let auditTask: ReturnType<Reporter['task']> | null = null;
+  const prot = await buildProtocols(
+    { images: ds.images, labels: ds.labels, classes: ds.classes, files: ds.files, contentHashes: ds.contentHashes, fingerprint: ds.dataset.fingerprint },
+    {
+      cacheDir: join(opts.cacheDir, 'datasets'),
+      seed: opts.seed,
+      log: reporter.log,
+      onProgress: (done, total) => {
+        auditTask ??= reporter.task('near-duplicate audit (all pairs)', Math.round(total / 1e6), 'M pairs');
+        auditTask.update(Math.round(done / 1e6));
+      },
+    },
+  );
+  (auditTask as ReturnType<Reporter['task']> | null)?.finish(`near-duplicate audit: every pair of ${ds.labels.length} images in ${prot.audit.seconds} s`);
+  const split = prot.splits.image;
+
   const profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
-  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length });
+  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds });
   const resnet50Init: ResNet50Init = opts.models.includes('resnet50')
     ? await resolveResnet50Init({
         choice: opts.resnetInit ?? (profileName === 'smoke' ? 'random' : 'imagenet'),
@@ -94,32 +145,67 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   if (reduction) profile.reductions.push(reduction);
   reporter.log(`profile: ${profileName}${opts.profile ? '' : ' (default for this backend)'}`);
 
-  const samples = chooseSamples(split.test, ds.labels, ds.classes.length, opts.seed);
-  const jobs = resolveJobs({
-    models: opts.models,
-    seed: opts.seed,
-    profile,
-    backend: backend.name,
-    adapter: backend.adapter,
-    dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels },
-    split,
-    ratios: DEFAULT_SPLIT,
-    samples,
-    cacheDir: opts.cacheDir,
-    resnet50Init,
-  });
+  const protocols = opts.protocols ?? [...PROTOCOLS];
+  const splitKeys: Record<Protocol, unknown> = {
+    image: { ratios: DEFAULT_SPLIT, seed: opts.seed },
+    grouped: { ratios: DEFAULT_SPLIT, seed: opts.seed, neighbours: NEIGHBOURS_VERSION, threshold: prot.audit.threshold, members: sha256(prot.splitsFile.membership.grouped) },
+  };
+  const samples = chooseSamples(prot.splits[protocols[0]!].test, ds.labels, ds.classes.length, opts.seed);
+  const jobs = resolveAllJobs(
+    {
+      models: opts.models,
+      seed: opts.seed,
+      profile,
+      backend: backend.name,
+      adapter: backend.adapter,
+      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels },
+      ratios: DEFAULT_SPLIT,
+      samples,
+      cacheDir: opts.cacheDir,
+      resnet50Init,
+    },
+    protocols.map((p) => ({ protocol: p, split: prot.splits[p], splitKey: splitKeys[p] })),
+    profile.seeds!,
+  );
   const outDir = resolve(opts.projectRoot, opts.out);
 
-  const results = new Map<ModelId, { stored: StoredModel; status: 'trained' | 'reused' }>();
-  const toTrain: ModelId[] = [];
-  for (const id of TRAINING_ORDER.filter((m) => opts.models.includes(m))) {
-    const hash = jobs[id].inputsHash;
-    const reused = opts.force ? null : (loadFromCache(opts.cacheDir, id, hash) ?? loadFromBundle(outDir, id, hash));
-    if (reused) {
-      reporter.log(`${MODELS[id].name}: inputs unchanged, reusing the result trained ${reused.result.trainedAt} (--force retrains)`);
-      results.set(id, { stored: reused, status: 'reused' });
-    } else toTrain.push(id);
+  const primary = new Map<ModelId, { stored: StoredModel; status: 'trained' | 'reused' }>();
+  const runs = new Map<string, Run>();
+  const toTrain: ModelJob[] = [];
+  const previous = new Map<ModelId, Map<string, Run>>();
+  for (const job of jobs) {
+    if (opts.force) {
+      toTrain.push(job);
+      continue;
+    }
+    if (!previous.has(job.id)) previous.set(job.id, previousRuns(outDir, job.id));
+    const run = loadRunFromCache(opts.cacheDir, job.id, job.inputsHash) ?? previous.get(job.id)!.get(job.inputsHash) ?? null;
+    const stored = job.primary ? (loadFromCache(opts.cacheDir, job.id, job.inputsHash) ?? loadFromBundle(outDir, job.id, job.inputsHash)) : null;
+    if (run && (!job.primary || stored)) {
+      runs.set(job.inputsHash, run);
+      if (stored) {
+        primary.set(job.id, { stored, status: 'reused' });
+        reporter.log(`${MODELS[job.id].name}: inputs unchanged, reusing the result trained ${stored.result.trainedAt} (--force retrains)`);
+      }
+    } else toTrain.push(job);
   }
+  const reusedRuns = jobs.length - toTrain.length;
+  if (reusedRuns) reporter.log(`${reusedRuns} of ${jobs.length} runs reused (inputs unchanged)`);
+
+  // Baselines run here while the workers train (they are light: neighbour votes and one softmax layer).
+  const baselineSeeds = Array.from({ length: Math.max(...opts.models.map((id) => profile.seeds![id])) }, (_, k) => opts.seed + k);
+  const baselines = async () =>
+    runBaselines({
+      data,
+      classes: ds.classes,
+      fingerprint: ds.dataset.fingerprint,
+      splits: prot.splits,
+      neighbours: prot.neighbours,
+      seeds: baselineSeeds,
+      logisticBudget: profile.logisticRegression!,
+      cacheDir: opts.cacheDir,
+      reporter,
+    });
 
   // wasm and cpu run on one core each: train models side by side, one process per core.
   // Native TensorFlow uses every core for one model already. Workers load the decoded
@@ -129,52 +215,85 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   // already keep busy (and SwiftShader uses every core); --jobs does not apply there.
   if (backend.name === 'webgpu' && (opts.jobs ?? 1) > 1) reporter.log(`--jobs ${opts.jobs} ignored on webgpu: models train one at a time on the adapter`);
   const parallel = ds.cacheFile === null || backend.name === 'webgpu' ? 1 : Math.max(1, Math.min(opts.jobs ?? (native ? 1 : cpus().length), toTrain.length));
+  let baselineResults: Awaited<ReturnType<typeof runBaselines>>;
   if (parallel > 1 && ds.cacheFile !== null) {
-    reporter.log(`training ${toTrain.length} models, ${parallel} at a time (one process each; --jobs 1 trains one at a time)`);
-    // Longest first, so the long ResNet50 runs beside the short ones rather than after them.
-    const longestFirst = [...toTrain].sort((a, b) => TRAINING_ORDER.indexOf(b) - TRAINING_ORDER.indexOf(a));
+    reporter.log(`training ${toTrain.length} runs, ${parallel} at a time (one process each; --jobs 1 trains one at a time)`);
+    // Longest first, so that the lanes finish together.
+    const longestFirst = [...toTrain].sort((a, b) => estimatedSeconds(b) - estimatedSeconds(a));
     // One wasm thread per worker: two workers with two threads each would oversubscribe the cores.
-    const tasks = longestFirst.map((id) => ({ job: jobs[id], datasetFile: ds.cacheFile!, threads: opts.threads ?? 1 }));
-    const failures = await trainInWorkers(tasks, parallel, reporter);
-    for (const id of toTrain) {
-      const stored = loadFromCache(opts.cacheDir, id, jobs[id].inputsHash);
-      if (stored) results.set(id, { stored, status: 'trained' });
+    const tasks = longestFirst.map((job) => ({ job, datasetFile: ds.cacheFile!, threads: opts.threads ?? 1 }));
+    const training = trainInWorkers(tasks, parallel, reporter);
+    baselineResults = await baselines();
+    const failures = await training;
+    for (const job of toTrain) {
+      const run = loadRunFromCache(opts.cacheDir, job.id, job.inputsHash);
+      if (run) runs.set(job.inputsHash, run);
+      const stored = job.primary ? loadFromCache(opts.cacheDir, job.id, job.inputsHash) : null;
+      if (stored) primary.set(job.id, { stored, status: 'trained' });
     }
-    if (failures.length) throw new TrainingError(failures.join('; ') + (results.size ? ' (finished models are kept for the next run)' : ''));
+    if (failures.length) throw new TrainingError(failures.join('; ') + (primary.size ? ' (finished runs are kept for the next run)' : ''));
   } else {
-    for (const id of toTrain) results.set(id, { stored: await runModelJob(jobs[id], data, reporter), status: 'trained' });
+    for (const job of [...toTrain].sort((a, b) => TRAINING_ORDER.indexOf(a.id) - TRAINING_ORDER.indexOf(b.id))) {
+      const outcome = await runModelJob(job, data, reporter);
+      runs.set(job.inputsHash, outcome.run);
+      if (outcome.stored) primary.set(job.id, { stored: outcome.stored, status: 'trained' });
+    }
+    baselineResults = await baselines();
   }
+
+  // Each model's runs (every protocol and seed) and their summaries join its primary result.
+  const ordered = MODEL_IDS.filter((id) => primary.has(id));
+  const models: StoredModel[] = ordered.map((id) => {
+    const { stored } = primary.get(id)!;
+    const mine = jobs.filter((j) => j.id === id).map((j) => runs.get(j.inputsHash)!);
+    const summary = Object.fromEntries(
+      protocols.map((p) => {
+        const ev = mine.filter((r) => r.protocol === p).map((r) => r.evaluation);
+        return [p, { accuracy: summarise(ev.map((e) => e.accuracy)), macroAuc: summarise(ev.map((e) => e.macroAuc)), macroF1: summarise(ev.map((e) => e.macroF1)) }];
+      }),
+    ) as ModelResult['summary'];
+    return { ...stored, result: { ...stored.result, runs: mine, summary } };
+  });
+
+  const testLabels = Object.fromEntries(PROTOCOLS.map((p) => [p, Uint8Array.from(prot.splits[p].test, (i) => ds.labels[i]!)])) as Record<Protocol, Uint8Array>;
+  const paired = comparisons({
+    models: models.map((m) => ({ id: m.result.id, runs: m.result.runs! })),
+    baselines: baselineResults.map((b) => ({ id: b.id, runs: b.runs })),
+    testLabels,
+  });
 
   const pixels = IMAGE_SIZE * IMAGE_SIZE;
   const sampleBytes = new Uint8Array(samples.length * pixels);
   samples.forEach((idx, i) => sampleBytes.set(ds.images.subarray(idx * pixels, (idx + 1) * pixels), i * pixels));
-  const perClass = (idx: Int32Array) => ds.classes.map((_, c) => Array.from(idx).filter((i) => ds.labels[i] === c).length);
-  const ordered = MODEL_IDS.filter((id) => results.has(id));
+  const primaryTest = prot.splits[protocols[0]!].test;
 
   const manifest: Manifest = {
     schemaVersion: SCHEMA_VERSION,
     profile,
     seed: opts.seed,
     dataset: ds.dataset,
-    split: {
-      seed: opts.seed,
-      ratios: DEFAULT_SPLIT,
-      sizes: { train: split.train.length, validation: split.validation.length, test: split.test.length },
-      perClass: { train: perClass(split.train), validation: perClass(split.validation), test: perClass(split.test) },
-    },
+    split: prot.records.find((r) => r.protocol === protocols[0])!.split,
     environment: describeEnvironment(opts.projectRoot, backend),
     git: gitState(opts.projectRoot),
     startedAt,
     finishedAt: new Date().toISOString(),
     samples: {
       file: SAMPLES_FILE,
-      testIndices: Array.from(samples, (s) => split.test.indexOf(s)),
+      testIndices: Array.from(samples, (s) => primaryTest.indexOf(s)),
       labels: Array.from(samples, (s) => ds.labels[s]!),
       files: Array.from(samples, (s) => ds.files[s]!),
     },
-    models: ordered.map((id) => ({ id, file: modelJsonPath(id), status: results.get(id)!.status })),
+    models: ordered.map((id) => ({ id, file: modelJsonPath(id), status: primary.get(id)!.status })),
+    seeds: baselineSeeds,
+    protocols: prot.records,
+    audit: prot.audit,
+    baselines: baselineResults,
+    comparisons: paired,
   };
-  writeBundle(outDir, manifest, ordered.map((id) => results.get(id)!.stored), sampleBytes);
-  reporter.log(`results: ${outDir} (${ordered.map((id) => `${id} ${results.get(id)!.status}`).join(', ')})`);
+  writeBundle(outDir, manifest, models, sampleBytes, [
+    { file: SPLITS_FILE, data: JSON.stringify(prot.splitsFile) + '\n' },
+    { file: AUDIT_FILE, data: prot.figureBytes },
+  ]);
+  reporter.log(`results: ${outDir} (${ordered.map((id) => `${id} ${primary.get(id)!.status}`).join(', ')}; ${jobs.length} runs, ${baselineResults.length} baselines)`);
   return manifest;
 }

@@ -84,6 +84,9 @@ export async function trainModel(model: LayersModel, opts: TrainOptions): Promis
       seen += to - from;
       const elapsed = (performance.now() - t0) / 1000;
       task.update(b + 1, { loss: (lossSum / seen).toFixed(4), acc: (correctSum / seen).toFixed(4), 'img/s': (seen / elapsed).toFixed(0) });
+      // A turn for the event loop now and then: the parent process trains a baseline while
+      // it watches its workers, whose messages and exits must not wait for a whole epoch.
+      if (b % 16 === 15) await new Promise((r) => setImmediate(r));
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     const val = await predictSubset(model, data, opts.validation);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeSyntheticDataset } from '../helpers/synthetic-dataset.ts';
 import { readBundle, readActivations, readSamples } from '../../schema/bundle.ts';
-import { MODEL_IDS } from '../../schema/results.ts';
+import { MODEL_IDS, SplitsFile } from '../../schema/results.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -67,6 +67,29 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
       expect(bytes.length).toBeGreaterThan(0);
       expect(m.activations.layers.some((l) => l.type === 'Conv2D')).toBe(true);
     }
+    // Both protocols, every run, the audit, the baselines and the paired tests.
+    const { manifest } = bundle;
+    expect(manifest.protocols!.map((p) => p.protocol)).toEqual(['image', 'grouped']);
+    expect(manifest.audit!.clusters.perClass.reduce((s, c) => s + c.images, 0)).toBe(180);
+    expect(manifest.audit!.figures.nearestTrain.grouped.length).toBe(6);
+    const splits = SplitsFile.parse(JSON.parse(readFileSync(join(out, 'splits.json'), 'utf8')));
+    expect(splits.files.length).toBe(180);
+    for (const p of manifest.protocols!) {
+      const letters = splits.membership[p.protocol]!;
+      expect(letters.length).toBe(180);
+      expect([...letters].filter((l) => l === 't').length).toBe(p.split.sizes.test);
+      expect(p.nearestTrainDistance.length).toBe(p.split.sizes.test);
+    }
+    expect(statSync(join(out, 'audit.u8')).size).toBeGreaterThan(0);
+    expect(manifest.baselines!.map((b) => b.id)).toEqual(['majority-class', 'nearest-neighbour', 'k-nearest-neighbours', 'logistic-regression']);
+    for (const m of bundle.models) {
+      expect(m.runs!.map((r) => r.protocol)).toEqual(['image', 'grouped']);
+      expect(m.runs![0]!.evaluation.accuracy).toBe(m.evaluation.accuracy);
+      expect(m.summary!.grouped.accuracy.n).toBe(1);
+      expect(m.evaluation.macroAuc).toBeGreaterThanOrEqual(0);
+    }
+    // Every pair of the five models and each against the best baseline, on both protocols.
+    expect(manifest.comparisons!.filter((c) => c.protocol === 'grouped').length).toBe(10 + 5);
     // Progress and the backend choice are reported as plain lines when not on a terminal.
     expect(first.stderr).toMatch(/backend: wasm/);
     expect(first.stderr).toMatch(/TinyCNN epoch 1\/1: loss/);

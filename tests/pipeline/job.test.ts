@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveJobs, trainImagesOf, type RunFacts } from '../../pipeline/run/job.ts';
+import { resolveAllJobs, resolveJobs, trainImagesOf, type RunFacts } from '../../pipeline/run/job.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
 import { DEFAULT_SPLIT } from '../../pipeline/data/split.ts';
 import { MODELS } from '../../pipeline/models/index.ts';
@@ -75,5 +75,32 @@ describe('model jobs', () => {
     const model = MODELS['tiny-cnn'].build({ seed: job.seeds.init, classes: job.classes.length });
     expect(model.outputs[0]!.shape).toEqual([null, 4]);
     model.dispose();
+  });
+
+  it('cover every protocol and seed, each with its own hash, on the same split per protocol; one primary run per model', () => {
+    const base = facts();
+    const grouped = { train: base.split.test, validation: base.split.validation, test: base.split.train.slice(0, 60) };
+    const seeds = { ...getProfile('smoke', { train: 480, validation: 60, test: 60 }, { seeds: 3 }).seeds!, 'reduced-filter-cnn': 2 };
+    const jobs = resolveAllJobs(
+      base,
+      [
+        { protocol: 'image', split: base.split, splitKey: { seed: 42 } },
+        { protocol: 'grouped', split: grouped, splitKey: { seed: 42, grouped: 1 } },
+      ],
+      seeds,
+    );
+    expect(jobs.length).toBe(2 * (3 + 2));
+    expect(new Set(jobs.map((j) => j.inputsHash)).size).toBe(jobs.length);
+    const tiny = jobs.filter((j) => j.id === 'tiny-cnn');
+    expect(tiny.map((j) => [j.protocol, j.seed])).toEqual([['image', 42], ['image', 43], ['image', 44], ['grouped', 42], ['grouped', 43], ['grouped', 44]]);
+    expect(tiny.filter((j) => j.primary).map((j) => [j.protocol, j.seed])).toEqual([['image', 42]]);
+    // Seeds change initialisation and shuffling, never the split.
+    expect(tiny[1]!.trainSplit).toEqual(tiny[0]!.trainSplit);
+    expect(tiny[1]!.seeds.init).not.toBe(tiny[0]!.seeds.init);
+    expect(tiny[3]!.test).toEqual(grouped.test.slice(0, tiny[3]!.test.length));
+    // Only the primary run records activations.
+    expect(tiny[1]!.samples.length).toBe(0);
+    // The primary run's hash is the single-protocol job's: caches from before protocols stay valid.
+    expect(tiny[0]!.inputsHash).toBe(resolveJobs({ ...base, splitKey: { seed: 42 } })['tiny-cnn'].inputsHash);
   });
 });
