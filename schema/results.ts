@@ -238,6 +238,30 @@ export const BrowserModel = z.object({
 });
 export type BrowserModel = z.infer<typeof BrowserModel>;
 
+/**
+ * Test images the model got wrong, for the paper's confusion-matrix click-through:
+ * at most `perCell` per (true, predicted) cell, in test-split order, each with the
+ * model's softmax; their pixels in `file` (images × 64 × 64 uint8, in `images` order).
+ */
+export const Misclassified = z.object({
+  file: z.string(),
+  /** Test errors in all (the images listed are fewer when a cell has more than `perCell`). */
+  total: count,
+  perCell: int.positive(),
+  images: z.array(
+    z.object({
+      /** Index into the test split. */
+      testIndex: count,
+      /** Source file, `<Class>/<file>`. */
+      file: z.string(),
+      actual: count,
+      predicted: count,
+      softmax: z.array(probability),
+    }),
+  ),
+});
+export type Misclassified = z.infer<typeof Misclassified>;
+
 export const ModelResult = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: ModelId,
@@ -290,6 +314,9 @@ export const ModelResult = z.object({
   softmax: z.array(z.array(probability)),
   /** The browser export (compact CNNs only; null for ResNet50, and in bundles written before it existed). */
   browser: BrowserModel.nullable().default(null),
+
+  /** Misclassified test images (absent in bundles written before it was added). */
+  misclassified: Misclassified.optional(),
   trainedAt: isoTime,
 });
 export type ModelResult = z.infer<typeof ModelResult>;

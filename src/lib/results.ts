@@ -6,9 +6,10 @@
  * A bundle that fails the schema throws the BundleError from schema/bundle.ts,
  * which names the file and the field; Astro then stops the build with that message.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readBundle, readSamples, readActivations, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
-import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
+import { IMAGE_SIZE, MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
 
 export { BundleError };
 export type { Bundle, ModelId, ModelResult, Manifest };
@@ -32,18 +33,9 @@ export function getBundle(): Bundle {
   return bundle;
 }
 
-export function getManifest(): Manifest {
-  return getBundle().manifest;
-}
-
 /** Every model in the bundle, in the study's order. */
 export function getModels(): ModelResult[] {
   return getBundle().models;
-}
-
-/** Whether this run produced `id` (a profile may leave models out). */
-export function hasModel(id: ModelId): boolean {
-  return getBundle().models.some((m) => m.id === id);
 }
 
 /** One model's result; throws a BundleError naming manifest.json when the run did not produce it. */
@@ -70,14 +62,23 @@ export function getActivations(id: ModelId): Uint8Array {
   return bytes;
 }
 
-/** One channel of one layer for one sample, as height × width uint8 (a view, not a copy). */
-export function getActivationMap(id: ModelId, layerIndex: number, sample: number, channel: number): Uint8Array {
-  const model = getModel(id);
-  const layer = model.activations.layers[layerIndex];
-  if (!layer) throw new BundleError(`${resolve(getBundle().dir, model.activations.file)}: layers[${layerIndex}]: no such layer in ${id}`);
-  const [h, w, c] = layer.shape;
-  if (sample < 0 || sample >= model.activations.sampleCount || channel < 0 || channel >= c)
-    throw new RangeError(`activation map ${id}/${layer.name}: sample ${sample} or channel ${channel} out of range`);
-  const start = layer.offset + (sample * c + channel) * h * w;
-  return getActivations(id).subarray(start, start + h * w);
+const misclassifiedCache = new Map<ModelId, Uint8Array>();
+
+/** A model's misclassified test images (ModelResult.misclassified), images × 64 × 64 uint8; empty when the bundle has none. */
+export function getMisclassifiedPixels(id: ModelId): Uint8Array {
+  let bytes = misclassifiedCache.get(id);
+  if (!bytes) {
+    const model = getModel(id);
+    const info = model.misclassified;
+    if (!info || info.images.length === 0) bytes = new Uint8Array(0);
+    else {
+      const file = resolve(getBundle().dir, info.file);
+      if (!existsSync(file)) throw new BundleError(`${file}: not found (expected the misclassified images listed in ${id}.json)`);
+      bytes = new Uint8Array(readFileSync(file));
+      const expected = info.images.length * IMAGE_SIZE * IMAGE_SIZE;
+      if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes (${info.images.length} images of ${IMAGE_SIZE} × ${IMAGE_SIZE}), found ${bytes.length}`);
+    }
+    misclassifiedCache.set(id, bytes);
+  }
+  return bytes;
 }
