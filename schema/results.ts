@@ -262,6 +262,28 @@ export const Misclassified = z.object({
 });
 export type Misclassified = z.infer<typeof Misclassified>;
 
+/** How a model was trained, recorded from the pipeline's own training code (see pipeline/train/). */
+export const TrainingMethod = z.object({
+  optimizer: z.object({
+    name: z.string(),
+    learningRate: z.number().positive(),
+    beta1: z.number(),
+    beta2: z.number(),
+    epsilon: z.number(),
+  }),
+  /** The loss minimised, e.g. "categorical cross-entropy". */
+  loss: z.string(),
+  /** Dropout layers in forward order with their rates (empty when the model has none). */
+  dropout: z.array(z.object({ layer: z.string(), rate: probability })),
+  /** Which weights the test split evaluates. */
+  checkpoint: z.enum(['last-epoch', 'best-validation']),
+  /** What is done to each image before it enters the network. */
+  preprocessing: z.string(),
+  /** Training-time augmentation, or null for none. */
+  augmentation: z.string().nullable(),
+});
+export type TrainingMethod = z.infer<typeof TrainingMethod>;
+
 export const ModelResult = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: ModelId,
@@ -288,6 +310,8 @@ export const ModelResult = z.object({
     /** Why training stopped before budget.epochs, or null. */
     stoppedEarly: z.string().nullable(),
     history: z.array(EpochRecord),
+    /** Optimiser, loss, dropout, checkpoint, preprocessing (absent in bundles written before it was recorded). */
+    method: TrainingMethod.optional(),
   }),
   evaluation: z.object({
     testImages: count.positive(),

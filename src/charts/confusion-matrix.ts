@@ -109,6 +109,8 @@ export function confusionMatrixSpec(input: ChartInput, layout: ChartLayout = 'wi
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1, cursor: 'pointer' },
         encoding: {
           color: {
+            // A cell with no error stays white (the scale's own low end is already tinted).
+            condition: { test: 'datum.count === 0', value: 'white' },
             field: 'value',
             type: 'quantitative',
             title: 'Errors',
