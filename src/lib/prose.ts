@@ -78,10 +78,10 @@ export function runNotice(f: Facts): { reduced: string[] | null; baseline: strin
     }
     const bySet = new Map<string, string[]>();
     for (const [who, whats] of byModel) bySet.set(whats.join('; '), [...(bySet.get(whats.join('; ')) ?? []), who]);
-    const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)}: ${whats}` : whats));
+    const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)} (${whats})` : whats));
     const full = f.models.filter((m) => !byModel.has(m.name));
     reduced = [
-      `These results come from a shorter run than the study’s, which ${unstop(profile.studyBudget).replace(/^every model/, 'trained every model')}. Here, ${cut.join('. ')}.` +
+      `These results come from a shorter run than the study’s, in which ${unstop(profile.studyBudget)}. This run cut the budget for ${list(cut)}.` +
         (full.length > 0 ? ` ${names(full)} got the study’s full budget.` : ''),
       'A model given less training may fall short of what it would reach with the full budget, so where budgets differ, so may the comparison: ' +
         'read a gap between two models as a gap under these budgets, not between the architectures as such. Each reduction is listed in the appendix.',
@@ -130,7 +130,10 @@ export function budgetText(f: Facts): string {
     return `${who} ${plural(b.epochs, 'epoch')} at batch size ${int(b.batchSize)} and learning rate ${sig(b.learningRate)}, ${images}, with the same split and seed (${f.manifest.seed}).`;
   }
   const train = f.manifest.split.sizes.train;
-  return `The compact models did not get the same budget in this run: ${list(f.compact.map((m) => `${m.name} ${trainingText(m, train)}`))}. Compare them with that in mind; the appendix lists every budget.`;
+  const groups = new Map<string, string[]>();
+  for (const m of f.compact) groups.set(trainingText(m, train), [...(groups.get(trainingText(m, train)) ?? []), m.name]);
+  const parts = [...groups.entries()].map(([what, who]) => `${list(who)} ${what}`);
+  return `The compact models did not all get the same budget in this run: ${parts.join('; ')}. Compare them with that in mind; the appendix lists every budget.`;
 }
 
 /** When validation accuracy first reached the study's 99%, and any dip on the way. */
@@ -184,8 +187,11 @@ export function costText(f: Facts): string {
   const dominated = f.models.filter((m) => !f.paretoParams.includes(m));
   if (dominated.length > 0) s += ` ${names(dominated)} ${was(dominated)} dominated on parameters: another model is at least as accurate with fewer.`;
   const base = f.baseline;
-  if (base && f.smallest !== base)
-    s += ` The smallest model, ${f.smallest.name}, has ${times(base.params.total, f.smallest.params.total)} fewer parameters than ResNet50 and classifies an image in ${sig(f.smallest.latency.batch1MsPerImage)} ms against ResNet50’s ${sig(base.latency.batch1MsPerImage)} ms (batch size 1).`;
+  if (base && f.smallest !== base) {
+    const [small, big] = [f.smallest.latency.batch1MsPerImage, base.latency.batch1MsPerImage];
+    s += ` The smallest model, ${f.smallest.name}, has ${times(base.params.total, f.smallest.params.total)} fewer parameters than ResNet50`;
+    s += big / small >= 1.2 ? ` and classifies an image in ${sig(small)} ms against ResNet50’s ${sig(big)} ms (batch size 1).` : `, yet classifies an image about as fast (${sig(small)} ms against ${sig(big)} ms at batch size 1).`;
+  }
   return s;
 }
 
