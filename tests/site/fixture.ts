@@ -14,6 +14,8 @@ import { serveDist, type DistServer } from '../../scripts/serve-dist.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BASE_PATH = '/medical-mnist-report/';
 export const SITE_URL = 'https://example.github.io';
+/** The code repository the page links to (as the Pages workflow sets it). */
+export const REPOSITORY_URL = 'https://github.com/example/medical-mnist-report';
 
 export interface CommandResult {
   code: number;
@@ -73,14 +75,16 @@ export async function smokeRun(work: string): Promise<string> {
   return out;
 }
 
-/** `astro build` of the bundle in `resultsDir` into `outDir`, under the test base path. */
-export function buildSite(resultsDir: string, outDir: string, cacheDir: string): Promise<CommandResult> {
+/** `astro build` of the bundle in `resultsDir` into `outDir`, under the test base path (`env` overrides the build's variables). */
+export function buildSite(resultsDir: string, outDir: string, cacheDir: string, env: Record<string, string> = {}): Promise<CommandResult> {
   return runNode('node_modules/astro/bin/astro.mjs', ['build', '--outDir', outDir], {
     RESULTS_DIR: resultsDir,
     BASE_PATH,
     SITE_URL,
+    REPOSITORY_URL,
     ASTRO_CACHE_DIR: cacheDir,
     ASTRO_TELEMETRY_DISABLED: '1',
+    ...env,
   });
 }
 
