@@ -10,6 +10,7 @@
  *   <dir>/samples.u8                the activation sample images, samples × 64 × 64
  *   <dir>/browser/<id>/model.json   the compact CNNs in the tfjs layers format, for the paper's
  *   <dir>/browser/<id>/weights.bin  Try-it section (ModelResult.browser: encoding, accuracies)
+ *   <dir>/misclassified/<id>.u8     a model's misclassified test images, images × 64 × 64 (see Misclassified)
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,7 @@ export const MANIFEST_FILE = 'manifest.json';
 export const SAMPLES_FILE = 'samples.u8' satisfies Manifest['samples']['file'];
 export const MODELS_FOLDER = 'models';
 export const ACTIVATIONS_FOLDER = 'activations';
+export const MISCLASSIFIED_FOLDER = 'misclassified';
 
 export function modelJsonPath(id: string): string {
   return `${MODELS_FOLDER}/${id}.json`;
@@ -53,6 +55,11 @@ export function browserModelFolder(id: string): string {
 /** Path of a model's browser export (ModelResult.browser.modelFile). */
 export function browserModelPath(id: string): string {
   return `${browserModelFolder(id)}/model.json`;
+}
+
+/** A model's misclassified test images (ModelResult.misclassified), images × 64 × 64 uint8. */
+export function misclassifiedPath(id: string): string {
+  return `${MISCLASSIFIED_FOLDER}/${id}.u8`;
 }
 
 /** The bundle the site renders: $RESULTS_DIR (relative to `cwd`) or ./results. */
@@ -156,8 +163,24 @@ export function readActivations(bundle: Bundle, id: ModelId): Uint8Array {
 export function checkBundle(dir: string): Bundle {
   const bundle = readBundle(dir);
   readSamples(bundle);
-  for (const model of bundle.models) readActivations(bundle, model.id);
+  for (const model of bundle.models) {
+    readActivations(bundle, model.id);
+    readMisclassified(bundle, model.id);
+  }
   return bundle;
+}
+
+/** A model's misclassified test images, length-checked against ModelResult.misclassified; empty when it has none. */
+export function readMisclassified(bundle: Bundle, id: ModelId): Uint8Array {
+  const model = bundle.models.find((m) => m.id === id);
+  if (!model) throw new BundleError(`${join(bundle.dir, MANIFEST_FILE)}: models: no model "${id}"`);
+  const info = model.misclassified;
+  if (!info || info.images.length === 0) return new Uint8Array(0);
+  const file = join(bundle.dir, info.file);
+  const bytes = readBytes(file);
+  const expected = info.images.length * IMAGE_SIZE * IMAGE_SIZE;
+  if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes (${info.images.length} images listed in ${id}.json), found ${bytes.length}`);
+  return bytes;
 }
 
 /** A bundle file's bytes as they are on disk (activations stay gzipped). */

@@ -250,7 +250,7 @@ export const Misclassified = z.object({
   perCell: int.positive(),
   images: z.array(
     z.object({
-      /** Index into the test split. */
+      /** Position among the model's test images (the test split, or its stratified subset under a testLimit), in evaluation order. */
       testIndex: count,
       /** Source file, `<Class>/<file>`. */
       file: z.string(),

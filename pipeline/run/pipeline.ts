@@ -101,7 +101,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     profile,
     backend: backend.name,
     adapter: backend.adapter,
-    dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels },
+    dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, files: ds.files },
     split,
     ratios: DEFAULT_SPLIT,
     samples,

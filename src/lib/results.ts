@@ -6,10 +6,9 @@
  * A bundle that fails the schema throws the BundleError from schema/bundle.ts,
  * which names the file and the field; Astro then stops the build with that message.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readBundle, readSamples, readActivations, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
-import { IMAGE_SIZE, MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
+import { readBundle, readSamples, readActivations, readMisclassified, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
+import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
 
 export { BundleError };
 export type { Bundle, ModelId, ModelResult, Manifest };
@@ -68,16 +67,7 @@ const misclassifiedCache = new Map<ModelId, Uint8Array>();
 export function getMisclassifiedPixels(id: ModelId): Uint8Array {
   let bytes = misclassifiedCache.get(id);
   if (!bytes) {
-    const model = getModel(id);
-    const info = model.misclassified;
-    if (!info || info.images.length === 0) bytes = new Uint8Array(0);
-    else {
-      const file = resolve(getBundle().dir, info.file);
-      if (!existsSync(file)) throw new BundleError(`${file}: not found (expected the misclassified images listed in ${id}.json)`);
-      bytes = new Uint8Array(readFileSync(file));
-      const expected = info.images.length * IMAGE_SIZE * IMAGE_SIZE;
-      if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes (${info.images.length} images of ${IMAGE_SIZE} × ${IMAGE_SIZE}), found ${bytes.length}`);
-    }
+    bytes = readMisclassified(getBundle(), id);
     misclassifiedCache.set(id, bytes);
   }
   return bytes;
