@@ -32,9 +32,10 @@ export function conditions(f: Facts): string {
   const shown = base && base !== pick ? [pick, base] : [pick];
   const init = (m: ModelResult) => (m.initialWeights.kind === 'imagenet' ? 'from ImageNet weights' : 'from random weights');
   const inits = new Set(shown.map(init));
-  const initText = inits.size === 1 ? `${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
-  const images = (m: ModelResult) => (m.training.trainImages >= train ? `all ${int(train)} training images` : `${int(m.training.trainImages)} training images per epoch`);
-  const budgets = list(shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} on ${images(m)}`));
+  // Names the models, so the clause stands on its own (the social card prints it alone).
+  const initText = inits.size === 1 ? `${list(shown.map((m) => m.name))} ${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
+  const images = (m: ModelResult) => (m.training.trainImages >= train ? `all ${int(train)}` : int(m.training.trainImages));
+  const budgets = shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} of ${images(m)} training images`).join(', ');
   const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
   return `${initText}, under ${budget} (${budgets})`;
 }

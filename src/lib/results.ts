@@ -19,13 +19,29 @@ export function resultsDir(): string {
 }
 
 let bundle: Bundle | undefined;
+
+/**
+ * The build validates the bundle once, in the integration (bundle-integration.ts), before
+ * anything renders. The pages load this module again through Vite, as a separate module
+ * instance in the same process, so the integration hands its validated copy over through
+ * a global instead of the pages reading and validating the bundle a second time.
+ */
+const SHARED = Symbol.for('medical-mnist-report.validated-bundle');
+type Shared = { [SHARED]?: Bundle };
+
+export function shareValidatedBundle(b: Bundle): void {
+  (globalThis as Shared)[SHARED] = b;
+}
+
 const activationCache = new Map<ModelId, Uint8Array>();
 let samplesCache: Uint8Array | undefined;
 
 /** The validated bundle, read once per build. Models come in the study's order (MODEL_IDS). */
 export function getBundle(): Bundle {
   if (!bundle) {
-    const read = readBundle(resultsDir());
+    const dir = resultsDir();
+    const shared = (globalThis as Shared)[SHARED];
+    const read = shared && shared.dir === dir ? shared : readBundle(dir);
     const order = (id: ModelId) => MODEL_IDS.indexOf(id);
     bundle = { ...read, models: [...read.models].sort((a, b) => order(a.id) - order(b.id)) };
   }
