@@ -267,10 +267,11 @@ export function conclusionText(f: Facts): string[] {
       out.push(`On Medical MNIST, ResNet50’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
       const deepest = f.deepestCompact!;
       const bc = f.bestCompact;
+      const asDeep = f.compact.filter((m) => m !== bc && depth(m) === depth(bc));
       if (f.compact.length > 1)
         out.push(
-          bc === deepest
-            ? `Among the compact networks, though, depth did not hurt: the most accurate of them, ${bc.name}, is also the deepest (${plural(depth(bc), 'convolution')}).`
+          depth(bc) >= depth(deepest)
+            ? `Among the compact networks, though, the most accurate, ${bc.name}, is also ${asDeep.length > 0 ? 'among the deepest' : 'the deepest'} (${plural(depth(bc), 'convolution')}${asDeep.length > 0 ? `, as many as ${names(asDeep)}` : ''}): within the compact range, this run does not show that less depth is better.`
             : `Among the compact networks, the most accurate, ${bc.name} (${plural(depth(bc), 'convolution')}), is not the deepest (${deepest.name}, ${plural(depth(deepest), 'convolution')}).`,
         );
       const caveats = [base.initialWeights.kind === 'random' && 'learned from random weights rather than fine-tuning ImageNet weights', !f.fullBudget && `trained on the reduced “${f.manifest.profile.name}” budget`].filter(Boolean) as string[];
