@@ -294,6 +294,21 @@ describe('the paper on a phone, in print and for every reader', () => {
     await close();
   });
 
+  it('highlights one model of the training curves from a labelled select, usable from the keyboard', async () => {
+    const { page, close } = await open();
+    const chart = page.locator('.vega-chart[data-chart-id="training-curves"]');
+    await chart.scrollIntoViewIfNeeded();
+    await page.waitForSelector('.vega-chart[data-chart-id="training-curves"][data-live="true"] .vega-live svg.marks');
+    const select = chart.locator('.vega-live .vega-bindings select');
+    expect(await select.evaluate((s) => s.closest('label')?.textContent ?? '')).toMatch(/Highlight/);
+    const opacities = () => chart.locator('.vega-live path[aria-roledescription="line mark"]').evaluateAll((ps) => ps.map((p) => p.getAttribute('opacity') ?? '1'));
+    expect(new Set(await opacities())).toEqual(new Set(['1']));
+    await select.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(async () => new Set(await opacities()).size).toBe(2);
+    await close();
+  });
+
   it('puts test accuracy first in the model table and turns its rows into cards on a phone', async () => {
     const { page, close } = await open({ width: 390 });
     const headers = await page.locator('#model-table thead th').allTextContents();
