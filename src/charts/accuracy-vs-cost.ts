@@ -84,12 +84,16 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
           encoding: {
             color: modelColour(models),
             // Filled diamonds on the front; hollow circles (white inside) for dominated models.
-            fill: { condition: { test: "datum.front === 'Pareto-optimal'", field: 'model', type: 'nominal', legend: null, scale: { domain: models.map((m) => m.name), range: modelColour(models).scale.range } }, value: 'white' },
+            fill: { condition: { test: "datum.front === 'Pareto-optimal'", field: 'model', type: 'nominal', scale: { domain: models.map((m) => m.name), range: modelColour(models).scale.range } }, value: 'white' },
             shape: {
               field: 'front',
               type: 'nominal',
               title: null,
               scale: { domain: ['Pareto-optimal', 'Dominated'], range: ['diamond', 'circle'] },
+              // The legend draws its symbols as the points are drawn: filled on the front, hollow off it.
+              legend: {
+                encoding: { symbols: { fill: { condition: { test: "datum.value === 'Pareto-optimal'", value: '#444' }, value: 'white' }, stroke: { value: '#444' }, strokeWidth: { value: 1.5 } } },
+              },
             },
             tooltip: [
               { field: 'model', title: 'Model' },
