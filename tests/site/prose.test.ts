@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Manifest, MODEL_IDS, type ModelId, type ModelResult } from '../../schema/results.ts';
-import { computeFacts, type Facts } from '../../src/lib/facts.ts';
+import { computeFacts, largestDip, mostConfused, errors, type Facts } from '../../src/lib/facts.ts';
 import * as prose from '../../src/lib/prose.ts';
 import { headline } from '../../src/lib/headline.ts';
 import { dec, pct, pctRange } from '../../src/lib/format.ts';
@@ -134,6 +134,26 @@ if (process.env.DUMP_PROSE) {
     for (const f of [facts(study(), ['ResNet50: 2 epochs instead of 10.', 'TinyCNN: 3 epochs instead of 10.']), facts(models)]) console.log(allText(f).join('\n'));
   });
 }
+
+describe('facts', () => {
+  it('sorts compact models against ResNet50 by interval, groups epochs, finds dips and confusions', () => {
+    const f = facts(study());
+    expect(f.versusBaseline.better.map((m) => m.id)).toEqual(['basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn']);
+    expect(f.versusBaseline.tied).toEqual([]);
+    expect(f.reaching.map((g) => [g.epoch, g.models.map((m) => m.id)])).toEqual([
+      [1, ['tiny-cnn', 'reduced-filter-cnn', 'gap-cnn']],
+      [2, ['resnet50', 'basic-cnn']],
+    ]);
+    expect(f.best.id).toBe('gap-cnn');
+    expect(f.smallestMatchingBest.id).toBe('reduced-filter-cnn');
+    const dip = largestDip(f.byId('gap-cnn')!)!;
+    expect([dip.epoch, dip.from, dip.to, dip.last]).toEqual([2, 0.991, 0.97, 0.999]);
+    expect(largestDip(f.byId('tiny-cnn')!)).toBeNull();
+    expect(errors(f.byId('gap-cnn')!)).toBe(2);
+    expect(mostConfused(f.byId('gap-cnn')!, CLASSES)).toEqual({ actual: 'AbdomenCT', predicted: 'BreastMRI', count: 2, ofSupport: 982 });
+    expect(f.deepestCompact!.id).toBe('gap-cnn'); // 3 convolutions, as Basic CNN, and more accurate
+  });
+});
 
 describe('numbers are as precise as the data', () => {
   it('never prints 2 errors in 5,895 as 100.0%, nor an F1 below 1 as 1.000', () => {
