@@ -27,7 +27,8 @@ export default defineConfig({
       {
         // Headless Chromium against the built paper (tests/site/fixture.ts builds it).
         extends: true,
-        test: { name: 'site', include: ['tests/site/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 900_000 },
+        // tests/site/global-setup.ts runs the pipeline and builds the site once for every file.
+        test: { name: 'site', include: ['tests/site/**/*.test.ts'], globalSetup: ['tests/site/global-setup.ts'], testTimeout: 180_000, hookTimeout: 900_000 },
       },
     ],
   },

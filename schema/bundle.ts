@@ -12,6 +12,7 @@
  *   <dir>/browser/<id>/weights.bin  Try-it section (ModelResult.browser: encoding, accuracies)
  *   <dir>/splits.json               SplitsFile: every image's split under each protocol
  *   <dir>/audit.u8                  the near-duplicate audit's figure images (Audit.figures), 64 × 64 each
+ *   <dir>/misclassified/<id>.u8     a model's misclassified test images, images × 64 × 64 (see Misclassified)
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,7 @@ export const SPLITS_FILE = 'splits.json';
 export const AUDIT_FILE = 'audit.u8' satisfies NonNullable<Manifest['audit']>['figures']['file'];
 export const MODELS_FOLDER = 'models';
 export const ACTIVATIONS_FOLDER = 'activations';
+export const MISCLASSIFIED_FOLDER = 'misclassified';
 
 export function modelJsonPath(id: string): string {
   return `${MODELS_FOLDER}/${id}.json`;
@@ -58,6 +60,11 @@ export function browserModelFolder(id: string): string {
 /** Path of a model's browser export (ModelResult.browser.modelFile). */
 export function browserModelPath(id: string): string {
   return `${browserModelFolder(id)}/model.json`;
+}
+
+/** A model's misclassified test images (ModelResult.misclassified), images × 64 × 64 uint8. */
+export function misclassifiedPath(id: string): string {
+  return `${MISCLASSIFIED_FOLDER}/${id}.u8`;
 }
 
 /** The bundle the site renders: $RESULTS_DIR (relative to `cwd`) or ./results. */
@@ -161,8 +168,24 @@ export function readActivations(bundle: Bundle, id: ModelId): Uint8Array {
 export function checkBundle(dir: string): Bundle {
   const bundle = readBundle(dir);
   readSamples(bundle);
-  for (const model of bundle.models) readActivations(bundle, model.id);
+  for (const model of bundle.models) {
+    readActivations(bundle, model.id);
+    readMisclassified(bundle, model.id);
+  }
   return bundle;
+}
+
+/** A model's misclassified test images, length-checked against ModelResult.misclassified; empty when it has none. */
+export function readMisclassified(bundle: Bundle, id: ModelId): Uint8Array {
+  const model = bundle.models.find((m) => m.id === id);
+  if (!model) throw new BundleError(`${join(bundle.dir, MANIFEST_FILE)}: models: no model "${id}"`);
+  const info = model.misclassified;
+  if (!info || info.images.length === 0) return new Uint8Array(0);
+  const file = join(bundle.dir, info.file);
+  const bytes = readBytes(file);
+  const expected = info.images.length * IMAGE_SIZE * IMAGE_SIZE;
+  if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes (${info.images.length} images listed in ${id}.json), found ${bytes.length}`);
+  return bytes;
 }
 
 /** A bundle file's bytes as they are on disk (activations stay gzipped). */

@@ -419,6 +419,52 @@ export const BrowserModel = z.object({
 });
 export type BrowserModel = z.infer<typeof BrowserModel>;
 
+/**
+ * Test images the model got wrong, for the paper's confusion-matrix click-through:
+ * at most `perCell` per (true, predicted) cell, in test-split order, each with the
+ * model's softmax; their pixels in `file` (images × 64 × 64 uint8, in `images` order).
+ */
+export const Misclassified = z.object({
+  file: z.string(),
+  /** Test errors in all (the images listed are fewer when a cell has more than `perCell`). */
+  total: count,
+  perCell: int.positive(),
+  images: z.array(
+    z.object({
+      /** Position among the model's test images (the test split, or its stratified subset under a testLimit), in evaluation order. */
+      testIndex: count,
+      /** Source file, `<Class>/<file>`. */
+      file: z.string(),
+      actual: count,
+      predicted: count,
+      softmax: z.array(probability),
+    }),
+  ),
+});
+export type Misclassified = z.infer<typeof Misclassified>;
+
+/** How a model was trained, recorded from the pipeline's own training code (see pipeline/train/). */
+export const TrainingMethod = z.object({
+  optimizer: z.object({
+    name: z.string(),
+    learningRate: z.number().positive(),
+    beta1: z.number(),
+    beta2: z.number(),
+    epsilon: z.number(),
+  }),
+  /** The loss minimised, e.g. "categorical cross-entropy". */
+  loss: z.string(),
+  /** Dropout layers in forward order with their rates (empty when the model has none). */
+  dropout: z.array(z.object({ layer: z.string(), rate: probability })),
+  /** Which weights the test split evaluates. */
+  checkpoint: z.enum(['last-epoch', 'best-validation']),
+  /** What is done to each image before it enters the network. */
+  preprocessing: z.string(),
+  /** Training-time augmentation, or null for none. */
+  augmentation: z.string().nullable(),
+});
+export type TrainingMethod = z.infer<typeof TrainingMethod>;
+
 export const ModelResult = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: ModelId,
@@ -445,6 +491,8 @@ export const ModelResult = z.object({
     /** Why training stopped before budget.epochs, or null. */
     stoppedEarly: z.string().nullable(),
     history: z.array(EpochRecord),
+    /** Optimiser, loss, dropout, checkpoint, preprocessing (absent in bundles written before it was recorded). */
+    method: TrainingMethod.optional(),
   }),
   evaluation: z.object({
     testImages: count.positive(),
@@ -474,6 +522,9 @@ export const ModelResult = z.object({
   softmax: z.array(z.array(probability)),
   /** The browser export (compact CNNs only; null for ResNet50, and in bundles written before it existed). */
   browser: BrowserModel.nullable().default(null),
+
+  /** Misclassified test images (absent in bundles written before it was added). */
+  misclassified: Misclassified.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

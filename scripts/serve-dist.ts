@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import sirv from 'sirv';
+import { normalizeBase } from '../src/lib/base-path.ts';
 
 export interface DistServer {
   /** The site's root URL, ending in the base path: http://127.0.0.1:PORT/base/ */
@@ -15,11 +16,7 @@ export interface DistServer {
   close(): Promise<void>;
 }
 
-/** "/x", "x/", "/x/" → "/x/"; empty → "/" (the same rule as astro.config.mjs). */
-export function normalizeBase(raw: string | undefined): string {
-  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
-  return trimmed ? `/${trimmed}/` : '/';
-}
+export { normalizeBase };
 
 export async function serveDist(dir: string, base = '/', port = 0): Promise<DistServer> {
   if (!existsSync(dir)) throw new Error(`${dir}: no built site here (expected the output of \`astro build\`)`);

@@ -18,6 +18,8 @@ export interface StoredModel {
   activationsGz: Uint8Array;
   /** The browser export (model.json and its weights), for the models that have one. */
   browser: ExportedFiles | null;
+  /** The misclassified test images' pixels (result.misclassified), absent for models stored before they were kept. */
+  misclassified?: Uint8Array;
 }
 
 /**
@@ -47,13 +49,17 @@ export function loadFromCache(cacheDir: string, id: ModelId, inputsHash: string)
   const dir = modelDir(cacheDir, id, inputsHash);
   const jsonFile = join(dir, 'result.json');
   const activationsFile = join(dir, 'activations.u8.gz');
+  const misclassifiedFile = join(dir, 'misclassified.u8');
   if (!existsSync(jsonFile) || !existsSync(activationsFile)) return null;
   try {
     const parsed = ModelResult.safeParse(JSON.parse(readFileSync(jsonFile, 'utf8')));
     if (!parsed.success || parsed.data.inputsHash !== inputsHash) return null;
     const browser = readExport(join(dir, 'browser'), parsed.data);
     if (browser === undefined) return null;
-    return { result: parsed.data, activationsGz: new Uint8Array(readFileSync(activationsFile)), browser };
+    if (parsed.data.misclassified && !existsSync(misclassifiedFile)) return null;
+    const stored: StoredModel = { result: parsed.data, activationsGz: new Uint8Array(readFileSync(activationsFile)), browser };
+    if (parsed.data.misclassified) stored.misclassified = new Uint8Array(readFileSync(misclassifiedFile));
+    return stored;
   } catch {
     return null;
   }
@@ -66,7 +72,9 @@ export function loadFromBundle(bundleDir: string, id: ModelId, inputsHash: strin
     if (result.id !== id || (inputsHash !== null && result.inputsHash !== inputsHash)) return null;
     const browser = readExport(join(bundleDir, browserModelFolder(id)), result);
     if (browser === undefined) return null;
-    return { result, activationsGz: readBytes(join(bundleDir, result.activations.file)), browser };
+    const stored: StoredModel = { result, activationsGz: readBytes(join(bundleDir, result.activations.file)), browser };
+    if (result.misclassified) stored.misclassified = readBytes(join(bundleDir, result.misclassified.file));
+    return stored;
   } catch (e) {
     if (e instanceof BundleError) return null;
     throw e;
@@ -81,6 +89,7 @@ export function saveToCache(cacheDir: string, stored: StoredModel): void {
     writeFileAtomic(join(dir, 'browser', BROWSER_WEIGHTS_FILE), stored.browser.weights);
     writeFileAtomic(join(dir, 'browser', 'model.json'), stored.browser.modelJson);
   }
+  if (stored.misclassified) writeFileAtomic(join(dir, 'misclassified.u8'), stored.misclassified);
   writeFileAtomic(join(dir, 'result.json'), JSON.stringify(stored.result, null, 1));
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { describeFsError, makeFolder, markOwnedFolder, PathError, replaceFolder, stagingFolder } from '../../schema/owned-folder.ts';
 import { Manifest, ModelResult } from '../../schema/results.ts';
-import { ACTIVATIONS_FOLDER, BROWSER_WEIGHTS_FILE, MANIFEST_FILE, MODELS_FOLDER, browserModelFolder, browserModelPath, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
+import { ACTIVATIONS_FOLDER, BROWSER_WEIGHTS_FILE, MANIFEST_FILE, MISCLASSIFIED_FOLDER, MODELS_FOLDER, browserModelFolder, browserModelPath, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
 import { UserError } from '../../schema/errors.ts';
 import type { StoredModel } from '../cache/models.ts';
 
@@ -35,8 +35,10 @@ export function writeBundle(outDir: string, manifest: Manifest, models: StoredMo
     rmSync(tmp, { recursive: true, force: true });
     makeFolder(join(tmp, MODELS_FOLDER), out);
     makeFolder(join(tmp, ACTIVATIONS_FOLDER), out);
+    makeFolder(join(tmp, MISCLASSIFIED_FOLDER), out);
     for (const m of models) {
       writeFileSync(join(tmp, m.result.activations.file), m.activationsGz);
+      if (m.result.misclassified && m.misclassified) writeFileSync(join(tmp, m.result.misclassified.file), m.misclassified);
       writeFileSync(join(tmp, modelJsonPath(m.result.id)), JSON.stringify(m.result, null, 1) + '\n');
       if (m.browser || m.result.browser) {
         const id = m.result.id;

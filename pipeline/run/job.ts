@@ -60,6 +60,8 @@ export interface ModelJob {
   test: Int32Array;
   /** The whole test split: the browser export's encodings are judged on it. */
   testSplit: Int32Array;
+  /** `<Class>/<file>` of each image in `test`, in the same order (empty when the dataset's file names were not given). */
+  testFiles: string[];
   /** The activation samples: one test image per class. */
   samples: Int32Array;
   /** Keras' ImageNet ResNet50 to start from (only ResNet50's job can have one): its model.json and how the bundle names it. */
@@ -115,7 +117,8 @@ export interface RunFacts {
   backend: BackendName;
   /** The WebGPU adapter on the webgpu backend (absent or null elsewhere). */
   adapter?: GpuAdapter | null;
-  dataset: { fingerprint: string; classes: string[]; labels: Uint8Array };
+  /** `files`: each image's `<Class>/<file>`, to name misclassified test images (optional: they are then numbered). */
+  dataset: { fingerprint: string; classes: string[]; labels: Uint8Array; files?: readonly string[] };
   split: SplitIndices;
   ratios: SplitRatios;
   samples: Int32Array;
@@ -147,6 +150,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
     });
+    const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     jobs[id] = {
       id,
       protocol,
@@ -158,8 +162,9 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       classes: dataset.classes,
       trainSplit: split.train,
       validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
-      test: subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset),
+      test,
       testSplit: split.test,
+      testFiles: dataset.files ? Array.from(test, (i) => dataset.files![i] ?? '') : [],
       samples: run.samples,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),

@@ -5,12 +5,14 @@
  */
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { SCHEMA_VERSION, type ModelResult, type Run } from '../../schema/results.ts';
-import { activationsPath, browserModelPath } from '../../schema/bundle.ts';
+import { SCHEMA_VERSION, type ModelResult, type Run, type TrainingMethod } from '../../schema/results.ts';
+import { activationsPath, browserModelPath, misclassifiedPath } from '../../schema/bundle.ts';
 import { MODELS } from '../models/index.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
 import { loadImagenetWeights } from '../models/imagenet-weights.ts';
-import { trainModel } from '../train/train.ts';
+import { ADAM, AUGMENTATION, LOSS, TESTED_CHECKPOINT, trainModel } from '../train/train.ts';
+import { PREPROCESSING } from '../shared/tensors.ts';
+import { collectMisclassified } from '../evaluate/misclassified.ts';
 import { removeCheckpoint } from '../train/checkpoint.ts';
 import { evaluateRun } from '../evaluate/run-evaluation.ts';
 import { recordActivations } from '../evaluate/activations.ts';
@@ -79,6 +81,19 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     return { run, stored: null };
   }
 
+  const misclassified = collectMisclassified(test, testSet, job.testFiles, data, misclassifiedPath(id));
+  const method: TrainingMethod = {
+    optimizer: { name: 'Adam', learningRate: budget.learningRate, ...ADAM },
+    loss: LOSS.text,
+    // Read off the built model, so the paper prints the rates the layers actually have.
+    dropout: model.layers
+      .filter((l) => /Dropout$/.test(l.getClassName()))
+      .map((l) => ({ layer: l.name, rate: Number((l.getConfig() as { rate?: number }).rate ?? (l as unknown as { rate: number }).rate) })),
+    checkpoint: TESTED_CHECKPOINT,
+    preprocessing: PREPROCESSING,
+    augmentation: AUGMENTATION,
+  };
+
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
@@ -105,7 +120,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     params: paramCounts(model),
     macs: countMacs(model),
     weightBytes: weightBytes(model),
-    training: { ...training, backend: job.backend, adapter: job.adapter },
+    training: { ...training, backend: job.backend, adapter: job.adapter, method },
     evaluation: {
       testImages: evaluation.testImages,
       accuracy: evaluation.accuracy,
@@ -122,11 +137,12 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     activations: { file: activationsPath(id), sampleCount: samples.length, layers: acts.layers },
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
+    misclassified: misclassified.info,
     trainedAt: new Date().toISOString(),
   };
   model.dispose();
   tf.disposeVariables();
-  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null };
+  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null, misclassified: misclassified.pixels };
   saveToCache(job.cacheDir, stored);
   saveRunToCache(job.cacheDir, id, run);
   removeCheckpoint(job.checkpointFile);

@@ -158,7 +158,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       profile,
       backend: backend.name,
       adapter: backend.adapter,
-      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels },
+      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, files: ds.files },
       ratios: DEFAULT_SPLIT,
       samples,
       cacheDir: opts.cacheDir,

@@ -4,6 +4,9 @@ import { IMAGE_SIZE } from '../../schema/results.ts';
 
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
+/** What imageBatch does to an image, in words, for the paper's methods (kept beside the code that does it). */
+export const PREPROCESSING = 'each image as one 64 × 64 grayscale channel, pixel values divided by 255 to [0, 1]; no mean or standard-deviation normalisation';
+
 export interface ImageSet {
   images: Uint8Array; // N × 64 × 64
   labels: Uint8Array; // N

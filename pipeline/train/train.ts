@@ -46,8 +46,17 @@ export function shuffled(indices: Int32Array, seed: string): Int32Array {
   return out;
 }
 
+/** Adam's settings besides the learning rate: tfjs's defaults, stated so the paper can print them (epsilon: the float32 backend epsilon). */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+/** The loss, as tfjs names it and as the paper writes it. */
+export const LOSS = { tfjs: 'categoricalCrossentropy', text: 'categorical cross-entropy on the softmax output' } as const;
+/** The training loop feeds every image as it is: no flips, crops, noise or other augmentation. */
+export const AUGMENTATION = null;
+/** The weights evaluated on the test split are those after the last epoch (no best-epoch checkpoint, no early stopping on validation). */
+export const TESTED_CHECKPOINT = 'last-epoch' as const;
+
 export function compileForTraining(model: LayersModel, budget: Budget): void {
-  model.compile({ optimizer: tf.train.adam(budget.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: tf.train.adam(budget.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon), loss: LOSS.tfjs, metrics: ['accuracy'] });
 }
 
 export async function trainModel(model: LayersModel, opts: TrainOptions): Promise<TrainOutcome> {

@@ -11,7 +11,7 @@
  */
 import { IMAGE_SIZE, type ModelId, type ModelResult } from '../../schema/results.ts';
 import { getActivations, getBundle, getModel, getSamples } from '../lib/results.ts';
-import { grayscalePng, gridGeometry, LayerMaps, tileGrid, tileGridPng, type GridGeometry, type TileLayout } from './feature-maps.ts';
+import { grayscalePng, gridGeometry, LayerMaps, lutColour, tileGrid, tileGridPng, type GridGeometry, type TileLayout } from './feature-maps.ts';
 
 /** At most this many channels per layer, in columns of GRID_ROWS. */
 export const GRID_CHANNELS = 8;
@@ -179,7 +179,10 @@ export function defaultFeatureModel(): ModelResult {
   return models.find((m) => m.id !== 'resnet50') ?? models[0]!;
 }
 
-/** What the selectors' script needs to relabel predictions: small enough to inline. */
+/**
+ * What the selectors' script needs to relabel predictions and to re-colour maps on
+ * a per-map scale: small enough to inline.
+ */
 export interface FeatureFigureData {
   classes: string[];
   /** True class index of each sample. */
@@ -187,6 +190,10 @@ export interface FeatureFigureData {
   /** Softmax rows per model, one per sample. */
   softmax: Record<string, number[][]>;
   names: Record<string, string>;
+  /** The colour map as 256 hex RGB colours (value v → lut[v]), to read a grid's values back from its pixels. */
+  lut: string[];
+  /** Pixels between tiles in a grid. */
+  gap: number;
 }
 
 export function featureFigureData(): FeatureFigureData {
@@ -197,7 +204,20 @@ export function featureFigureData(): FeatureFigureData {
     labels: manifest.samples.labels,
     softmax: Object.fromEntries(models.map((m) => [m.id, m.softmax.map((row) => row.map(round))])),
     names: Object.fromEntries(models.map((m) => [m.id, m.name])),
+    lut: Array.from({ length: 256 }, (_, v) => lutColour(v).slice(1)),
+    gap: TILE_GAP,
   };
+}
+
+/** What both feature figures open on, from their props: model, sample, prediction, and the data for the script. */
+export function featureSelection(props: { model?: string; sample?: number }) {
+  const { models } = getBundle();
+  const first = models.find((m) => m.id === props.model) ?? defaultFeatureModel();
+  const sample = props.sample ?? 0;
+  const sampleList = samples();
+  const data = featureFigureData();
+  const row = first.softmax[sample] ?? [];
+  return { models, first, sample, sampleList, data, row, truth: data.labels[sample] ?? -1, predicted: argmax(row) };
 }
 
 /** Index of the largest probability (the predicted class). */

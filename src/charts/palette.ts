@@ -14,7 +14,8 @@ export const MODEL_COLOURS: Record<ModelId, string> = {
 };
 
 /** Vega scheme names for the sequential scales (see the captions). */
-export const CONFUSION_SCHEME = 'blues';
+/** Confusion matrix: only the errors take colour, white (none) through ColorBrewer Reds to the most. */
+export const ERROR_RAMP = ['#ffffff', '#fcbba1', '#fb6a4a', '#cb181d', '#67000d'];
 export const F1_SCHEME = 'greens';
 /** Feature maps: a perceptual, monotone-lightness map, dark = layer minimum, light = layer maximum. */
 export const ACTIVATION_SCHEME = 'viridis';

@@ -5,7 +5,7 @@
  */
 import type { AstroIntegration } from 'astro';
 import { checkBundle, BundleError } from '../../schema/bundle.ts';
-import { resultsDir } from './results.ts';
+import { resultsDir, shareValidatedBundle } from './results.ts';
 
 export function resultsBundle(): AstroIntegration {
   return {
@@ -17,6 +17,7 @@ export function resultsBundle(): AstroIntegration {
         try {
           // Every file, activations and samples included: a bad one must stop the build here.
           const bundle = checkBundle(dir);
+          shareValidatedBundle(bundle);
           logger.info(`${dir}: ${bundle.models.length} models, profile "${bundle.manifest.profile.name}"`);
         } catch (e) {
           if (!(e instanceof BundleError)) throw e;

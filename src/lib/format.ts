@@ -6,14 +6,29 @@ const LOCALE = 'en';
 
 const fixed = (digits: number) => new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** 0.98734 → "98.7%". */
-export function pct(p: number, digits = 1): string {
-  return `${fixed(digits).format(p * 100)}%`;
+/** Most decimals any figure gets when more are needed to tell it from a round bound. */
+const MAX_DIGITS = 4;
+
+/**
+ * `digits` decimals of x, or more (up to MAX_DIGITS) when fewer would print a value
+ * that is not `bound` as `bound`: 2 errors in 5,895 (0.99966) is "99.97%", never
+ * "100.0%"; an F1 of 0.9996 is "0.9996", never "1.000".
+ */
+export function precise(x: number, digits: number, bounds: readonly number[]): string {
+  let d = digits;
+  let text = fixed(d).format(x);
+  while (d < MAX_DIGITS && bounds.some((b) => x !== b && Number(text.replace(/,/g, '')) === b)) text = fixed(++d).format(x);
+  return text;
 }
 
-/** A 95% interval [0.981, 0.991] → "98.1–99.1%". */
+/** 0.98734 → "98.7%"; 0.99966 → "99.97%" (a proportion short of 1 never prints as 100%, nor one above 0 as 0%). */
+export function pct(p: number, digits = 1): string {
+  return `${precise(p * 100, digits, [0, 100])}%`;
+}
+
+/** A 95% interval [0.981, 0.991] → "98.1–99.1%" (each end as precise as pct()). */
 export function pctRange([lo, hi]: readonly [number, number], digits = 1): string {
-  return `${fixed(digits).format(lo * 100)}–${fixed(digits).format(hi * 100)}%`;
+  return `${precise(lo * 100, digits, [0, 100])}–${precise(hi * 100, digits, [0, 100])}%`;
 }
 
 /** Percentage points between two proportions, signed: +0.4 pp. */
@@ -22,9 +37,9 @@ export function pp(delta: number, digits = 1): string {
   return `${sign}${fixed(digits).format(Math.abs(delta) * 100)} pp`;
 }
 
-/** A fixed number of decimals: dec(0.98412, 3) → "0.984". */
+/** A fixed number of decimals: dec(0.98412, 3) → "0.984"; a score short of 1 never prints as "1.000" (dec(0.9996) → "0.9996"). */
 export function dec(x: number, digits = 3): string {
-  return fixed(digits).format(x);
+  return precise(x, digits, [0, 1]);
 }
 
 /** 1234567 → "1,234,567". */

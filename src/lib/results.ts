@@ -7,7 +7,7 @@
  * which names the file and the field; Astro then stops the build with that message.
  */
 import { resolve } from 'node:path';
-import { readBundle, readSamples, readActivations, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
+import { readBundle, readSamples, readActivations, readMisclassified, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
 import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
 
 export { BundleError };
@@ -19,31 +19,38 @@ export function resultsDir(): string {
 }
 
 let bundle: Bundle | undefined;
+
+/**
+ * The build validates the bundle once, in the integration (bundle-integration.ts), before
+ * anything renders. The pages load this module again through Vite, as a separate module
+ * instance in the same process, so the integration hands its validated copy over through
+ * a global instead of the pages reading and validating the bundle a second time.
+ */
+const SHARED = Symbol.for('medical-mnist-report.validated-bundle');
+type Shared = { [SHARED]?: Bundle };
+
+export function shareValidatedBundle(b: Bundle): void {
+  (globalThis as Shared)[SHARED] = b;
+}
+
 const activationCache = new Map<ModelId, Uint8Array>();
 let samplesCache: Uint8Array | undefined;
 
 /** The validated bundle, read once per build. Models come in the study's order (MODEL_IDS). */
 export function getBundle(): Bundle {
   if (!bundle) {
-    const read = readBundle(resultsDir());
+    const dir = resultsDir();
+    const shared = (globalThis as Shared)[SHARED];
+    const read = shared && shared.dir === dir ? shared : readBundle(dir);
     const order = (id: ModelId) => MODEL_IDS.indexOf(id);
     bundle = { ...read, models: [...read.models].sort((a, b) => order(a.id) - order(b.id)) };
   }
   return bundle;
 }
 
-export function getManifest(): Manifest {
-  return getBundle().manifest;
-}
-
 /** Every model in the bundle, in the study's order. */
 export function getModels(): ModelResult[] {
   return getBundle().models;
-}
-
-/** Whether this run produced `id` (a profile may leave models out). */
-export function hasModel(id: ModelId): boolean {
-  return getBundle().models.some((m) => m.id === id);
 }
 
 /** One model's result; throws a BundleError naming manifest.json when the run did not produce it. */
@@ -70,14 +77,14 @@ export function getActivations(id: ModelId): Uint8Array {
   return bytes;
 }
 
-/** One channel of one layer for one sample, as height × width uint8 (a view, not a copy). */
-export function getActivationMap(id: ModelId, layerIndex: number, sample: number, channel: number): Uint8Array {
-  const model = getModel(id);
-  const layer = model.activations.layers[layerIndex];
-  if (!layer) throw new BundleError(`${resolve(getBundle().dir, model.activations.file)}: layers[${layerIndex}]: no such layer in ${id}`);
-  const [h, w, c] = layer.shape;
-  if (sample < 0 || sample >= model.activations.sampleCount || channel < 0 || channel >= c)
-    throw new RangeError(`activation map ${id}/${layer.name}: sample ${sample} or channel ${channel} out of range`);
-  const start = layer.offset + (sample * c + channel) * h * w;
-  return getActivations(id).subarray(start, start + h * w);
+const misclassifiedCache = new Map<ModelId, Uint8Array>();
+
+/** A model's misclassified test images (ModelResult.misclassified), images × 64 × 64 uint8; empty when the bundle has none. */
+export function getMisclassifiedPixels(id: ModelId): Uint8Array {
+  let bytes = misclassifiedCache.get(id);
+  if (!bytes) {
+    bytes = readMisclassified(getBundle(), id);
+    misclassifiedCache.set(id, bytes);
+  }
+  return bytes;
 }

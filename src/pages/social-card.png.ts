@@ -3,7 +3,7 @@ import type { APIRoute } from 'astro';
 import { getEntry } from 'astro:content';
 import { getFacts } from '../lib/facts.ts';
 import { headline } from '../lib/headline.ts';
-import { date, sentence, spell } from '../lib/format.ts';
+import { capitalize, date } from '../lib/format.ts';
 import { renderSocialCard } from '../lib/social-card.ts';
 
 export const GET: APIRoute = async () => {
@@ -11,10 +11,12 @@ export const GET: APIRoute = async () => {
   if (!entry) throw new Error('src/content/paper/medical-mnist.mdx: not found (the social card takes its title)');
   const facts = getFacts();
   const { manifest } = facts;
+  const h = headline(facts);
   const png = await renderSocialCard({
     title: entry.data.shortTitle,
-    subtitle: sentence(`${spell(facts.models.length)} CNNs from ResNet50 down, retrained and measured on the same held-out test images`).replace(/\.$/, ''),
-    numbers: headline(facts).numbers,
+    // The conditions the numbers hold under, in the same breath as the numbers.
+    subtitle: capitalize(h.conditions),
+    numbers: h.numbers,
     footer: `Run of ${date(manifest.finishedAt)} · profile “${manifest.profile.name}”${manifest.profile.reductions.length ? ' (reduced budget)' : ''} · seed ${manifest.seed}`,
   });
   return new Response(new Uint8Array(png), { headers: { 'Content-Type': 'image/png' } });

@@ -4,7 +4,7 @@
  * that drifts from the contract fails loudly instead of testing the wrong shape.
  */
 import { ModelResult, type ModelId } from '../../schema/results.ts';
-import type { ChartInput } from '../../src/charts/specs.ts';
+import type { ChartInput } from '../../src/charts/common.ts';
 
 export const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT'];
 

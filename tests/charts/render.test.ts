@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_COLOURS } from '../../src/charts/palette.ts';
-import { chartSpec } from '../../src/charts/specs.ts';
+import { CHART_IDS, chartSpec } from '../../src/charts/specs.ts';
+import { CORRECT_FILL } from '../../src/charts/confusion-matrix.ts';
+import { costRows } from '../../src/charts/accuracy-vs-cost.ts';
 import { namespaceSvgIds, renderChart } from '../../src/charts/render.ts';
 import { chartInput, modelResult } from './fixtures.ts';
 
@@ -30,13 +32,13 @@ describe('static SVG rendering', () => {
     }
   });
 
-  it('draws one point and one interval per model and cost kind, and the Pareto staircase', async () => {
+  it('draws one point and one interval per model and cost kind, and the Pareto front line', async () => {
     const { svg } = await renderChart(chartSpec('accuracy-vs-cost', input), 'chart-c');
     expect(marks(svg, 'point')).toHaveLength(models.length * 2);
     const intervals = marks(svg, 'rule mark', 'line');
     expect(intervals).toHaveLength(models.length * 2);
     for (const m of models) expect(intervals.filter((l) => l.includes(`stroke="${MODEL_COLOURS[m.id]}"`))).toHaveLength(2);
-    // The front here is every model (more cost always buys accuracy): a staircase in each panel.
+    // The front here is every model (more cost always buys accuracy): one line in each panel.
     expect(marks(svg, 'line mark')).toHaveLength(2);
   });
 
@@ -71,5 +73,43 @@ describe('namespaceSvgIds', () => {
 
   it('rejects a prefix that is not a valid id start', () => {
     expect(() => namespaceSvgIds('<svg id="a"/>', '1 bad')).toThrow(/prefix/);
+  });
+});
+
+describe('figures drawn so they cannot be misread', () => {
+  it('colours only the errors of the confusion matrix: grey diagonal, white empty cells, any error tinted', async () => {
+    const one = modelResult('tiny-cnn', { correct: 9 }); // one error per class, into the next class
+    const { svg } = await renderChart(chartSpec('confusion-matrix', chartInput([one])), 'chart-e');
+    const rects = marks(svg, 'rect mark');
+    expect(rects).toHaveLength(36);
+    const fills = rects.map((r) => /fill="([^"]+)"/.exec(r)?.[1]);
+    expect(fills.filter((f) => f === CORRECT_FILL)).toHaveLength(6);
+    expect(fills.filter((f) => f === 'white')).toHaveLength(36 - 6 - 6);
+    const tinted = fills.filter((f) => f !== CORRECT_FILL && f !== 'white');
+    expect(tinted).toHaveLength(6);
+  });
+
+  it('joins Pareto-front models only: a model that ties a cheaper one’s accuracy is off the line', async () => {
+    const tie = [
+      modelResult('reduced-filter-cnn', { params: 50_000, macs: 1_000_000, correct: 9 }),
+      modelResult('tiny-cnn', { params: 800_000, macs: 9_000_000, correct: 9 }), // same accuracy, more cost: dominated
+      modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10 }),
+    ];
+    const rows = costRows(chartInput(tie)).filter((r) => r.kind === 'Parameters');
+    expect(rows.filter((r) => r.front === 'Pareto-optimal').map((r) => r.model)).toEqual(['ResNet50', 'Reduced-Filter CNN']);
+    const { svg } = await renderChart(chartSpec('accuracy-vs-cost', chartInput(tie)), 'chart-p');
+    const [line] = marks(svg, 'line mark');
+    // One straight segment per panel between the two front models: "M x,y L x,y", no step through the tie.
+    const path = /\sd="([^"]+)"/.exec(line!)![1]!;
+    expect(path.match(/[ML]/g)).toEqual(['M', 'L']);
+  });
+
+  it.each(CHART_IDS)('%s has a narrow layout for phones, one panel per row, that compiles cleanly and is narrower', async (id) => {
+    const input = chartInput([modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10 }), modelResult('gap-cnn', { params: 20_000, macs: 2_000_000, correct: 8 })]);
+    const wide = await renderChart(chartSpec(id, input, 'wide'), 'w');
+    const narrow = await renderChart(chartSpec(id, input, 'narrow'), 'n');
+    expect(narrow.warnings).toEqual([]);
+    expect(narrow.width).toBeLessThan(wide.width);
+    expect(narrow.width).toBeLessThanOrEqual(400);
   });
 });

@@ -2,16 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { compile } from 'vega-lite';
 import { MODEL_IDS } from '../../schema/results.ts';
 import { MODEL_COLOURS } from '../../src/charts/palette.ts';
-import {
-  CHART_IDS,
-  chartSpec,
-  confusionCells,
-  costRows,
-  curveRows,
-  f1Cells,
-  f1Domain,
-  flops,
-} from '../../src/charts/specs.ts';
+import { CHART_IDS, chartSpec } from '../../src/charts/specs.ts';
+import { curveRows } from '../../src/charts/training-curves.ts';
+import { confusionCells } from '../../src/charts/confusion-matrix.ts';
+import { costRows, flops } from '../../src/charts/accuracy-vs-cost.ts';
+import { f1Cells, f1Domain } from '../../src/charts/per-class-f1.ts';
 import { CLASSES, chartInput, modelResult } from './fixtures.ts';
 
 // Deliberately out of the study's order: the builders must restore it.

@@ -14,6 +14,8 @@ import { serveDist, type DistServer } from '../../scripts/serve-dist.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BASE_PATH = '/medical-mnist-report/';
 export const SITE_URL = 'https://example.github.io';
+/** The code repository the page links to (as the Pages workflow sets it). */
+export const REPOSITORY_URL = 'https://github.com/example/medical-mnist-report';
 
 export interface CommandResult {
   code: number;
@@ -73,14 +75,16 @@ export async function smokeRun(work: string): Promise<string> {
   return out;
 }
 
-/** `astro build` of the bundle in `resultsDir` into `outDir`, under the test base path. */
-export function buildSite(resultsDir: string, outDir: string, cacheDir: string): Promise<CommandResult> {
+/** `astro build` of the bundle in `resultsDir` into `outDir`, under the test base path (`env` overrides the build's variables). */
+export function buildSite(resultsDir: string, outDir: string, cacheDir: string, env: Record<string, string> = {}): Promise<CommandResult> {
   return runNode('node_modules/astro/bin/astro.mjs', ['build', '--outDir', outDir], {
     RESULTS_DIR: resultsDir,
     BASE_PATH,
     SITE_URL,
+    REPOSITORY_URL,
     ASTRO_CACHE_DIR: cacheDir,
     ASTRO_TELEMETRY_DISABLED: '1',
+    ...env,
   });
 }
 
@@ -94,27 +98,45 @@ export interface BuiltSite {
   dispose(): Promise<void>;
 }
 
+/** Where one build of the site lies: its working folder, the bundle it rendered and the built site. */
+export interface SiteBuild {
+  work: string;
+  results: string;
+  dist: string;
+}
+
 /**
- * Builds and serves the site. SITE_TEST_RESULTS_DIR, when set, names the bundle of an
- * earlier smoke run to build from instead of running the pipeline again (for iterating
- * on the site; CI leaves it unset).
+ * Runs the pipeline and builds the site once. SITE_TEST_RESULTS_DIR, when set, names the
+ * bundle of an earlier smoke run to build from instead of running the pipeline again (for
+ * iterating on the site; CI leaves it unset).
  */
-export async function buildAndServe(): Promise<BuiltSite> {
+export async function buildOnce(): Promise<SiteBuild & { remove(): Promise<void> }> {
   const work = mkdtempSync(join(tmpdir(), 'site-test-'));
   const results = process.env.SITE_TEST_RESULTS_DIR ? resolve(process.env.SITE_TEST_RESULTS_DIR) : await smokeRun(work);
   const dist = join(work, 'dist');
   const build = await buildSite(results, dist, join(work, 'astro-cache'));
   if (build.code !== 0) throw new Error(`astro build failed (exit ${build.code}):\n${tail(build.output)}`);
-  const server = await serveDist(dist, BASE_PATH);
+  return { work, results, dist, remove: async () => rmSync(work, { recursive: true, force: true }) };
+}
+
+/**
+ * The built site, served on 127.0.0.1 for one test file: the site project's shared build
+ * (tests/site/global-setup.ts) when there is one, else a build of this file's own.
+ */
+export async function buildAndServe(): Promise<BuiltSite> {
+  // Imported here, not at the top: global-setup.ts loads this module outside a test worker.
+  const { inject } = await import('vitest');
+  const shared = inject('siteBuild');
+  const own = shared ? undefined : await buildOnce();
+  const build = shared ?? own!;
+  const server = await serveDist(build.dist, BASE_PATH);
   return {
-    work,
-    results,
-    dist,
+    ...build,
     server,
     url: server.url,
     dispose: async () => {
       await server.close();
-      rmSync(work, { recursive: true, force: true });
+      await own?.remove();
     },
   };
 }

@@ -9,9 +9,19 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { buildAndServe, buildSite, BASE_PATH, SITE_URL, type BuiltSite } from './fixture.ts';
+import { createRequire } from 'node:module';
+import { buildAndServe, buildSite, BASE_PATH, REPOSITORY_URL, SITE_URL, type BuiltSite } from './fixture.ts';
 import { launchChromium, weighPage, FIRST_VIEW_BUDGET, WHOLE_PAGE_BUDGET } from '../../scripts/weigh.ts';
 import { CHART_IDS } from '../../src/charts/specs.ts';
+import { FIGURES } from '../../src/lib/figures.ts';
+import { CORRECT_FILL } from '../../src/charts/confusion-matrix.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Smallest chart text a reader should have to read, in CSS pixels as rendered. */
+const MIN_CHART_FONT_PX = 10;
+/** A4 at Chromium's 96 px per inch, less the page's 16 mm side and 18 mm top/bottom margins (src/styles/paper.css @page). */
+const PRINT_WIDTH_PX = Math.floor(((210 - 2 * 16) / 25.4) * 96);
+const PRINT_HEIGHT_PX = Math.floor(((297 - 2 * 18) / 25.4) * 96);
 
 /** Every figure issue 3 asks for, by its element id on the page. */
 const FIGURE_IDS = ['fig-training-curves', 'fig-confusion-matrix', 'fig-accuracy-vs-cost', 'fig-per-class-f1', 'fig-activations', 'fig-propagation'];
@@ -34,8 +44,8 @@ interface Problems {
   failed: string[];
 }
 
-async function open(options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; problems: Problems; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: options.javaScriptEnabled ?? true });
+async function open(options: { javaScriptEnabled?: boolean; width?: number } = {}): Promise<{ page: Page; problems: Problems; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 }, javaScriptEnabled: options.javaScriptEnabled ?? true });
   const page = await context.newPage();
   const problems: Problems = { console: [], failed: [] };
   page.on('console', (m) => {
@@ -227,6 +237,247 @@ describe('the paper, built from a smoke run under a sub-path', () => {
     const weight = await weighPage(site.url, site.dist, browser);
     expect(weight.firstViewBytes).toBeLessThanOrEqual(FIRST_VIEW_BUDGET);
     expect(weight.wholePageBytes).toBeLessThanOrEqual(WHOLE_PAGE_BUDGET);
+  });
+});
+
+/** The smallest rendered font size (CSS px) of any text in each chart's SVG (live if JS ran, else the static one shown). */
+async function chartFontSizes(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const chart of document.querySelectorAll<HTMLElement>('.vega-chart')) {
+      const svgs = [...chart.querySelectorAll<SVGSVGElement>('.vega-live svg.marks, .vega-static > svg')].filter((svg) => svg.getBoundingClientRect().width > 0);
+      const sizes = svgs.flatMap((svg) => {
+        const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+        return [...svg.querySelectorAll('text')].filter((t) => t.textContent?.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+      });
+      out[chart.dataset.chartId!] = sizes.length ? Math.min(...sizes) : 0;
+    }
+    return out;
+  });
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+describe('the paper on a phone, in print and for every reader', () => {
+  it('keeps every chart legible at 390 px: narrow layouts, type at least 10 px, static and live', async () => {
+    const noJs = await open({ width: 390, javaScriptEnabled: false });
+    const staticSizes = await chartFontSizes(noJs.page);
+    expect(Object.keys(staticSizes).sort()).toEqual([...CHART_IDS].sort());
+    for (const [id, px] of Object.entries(staticSizes)) expect(px, `static ${id}`).toBeGreaterThanOrEqual(MIN_CHART_FONT_PX);
+    await noJs.close();
+
+    const { page, close } = await open({ width: 390 });
+    await allChartsLive(page);
+    const layouts = await page.locator('.vega-chart').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.layout));
+    expect(layouts.every((l) => l === 'narrow')).toBe(true);
+    for (const [id, px] of Object.entries(await chartFontSizes(page))) expect(px, `live ${id}`).toBeGreaterThanOrEqual(MIN_CHART_FONT_PX);
+    // No chart is wider than the screen, and the chart menu sits below the chart, over nothing.
+    const boxes = await page.locator('.vega-chart').evaluateAll((cs) =>
+      cs.map((c) => {
+        const svg = c.querySelector('svg.marks')!.getBoundingClientRect();
+        const menu = c.querySelector('.vega-embed > details > summary')!.getBoundingClientRect();
+        return { right: svg.right, menuTop: menu.top, svgBottom: svg.bottom, label: c.querySelector('.vega-embed > details > summary')!.getAttribute('aria-label') };
+      }),
+    );
+    for (const b of boxes) {
+      expect(b.right).toBeLessThanOrEqual(390);
+      expect(b.menuTop).toBeGreaterThanOrEqual(b.svgBottom - 1);
+      expect(b.label).toMatch(/chart menu/i);
+    }
+    await close();
+  });
+
+  it('highlights one model of the training curves from a labelled select, usable from the keyboard', async () => {
+    const { page, close } = await open();
+    const chart = page.locator('.vega-chart[data-chart-id="training-curves"]');
+    await chart.scrollIntoViewIfNeeded();
+    await page.waitForSelector('.vega-chart[data-chart-id="training-curves"][data-live="true"] .vega-live svg.marks');
+    const select = chart.locator('.vega-live .vega-bindings select');
+    expect(await select.evaluate((s) => s.closest('label')?.textContent ?? '')).toMatch(/Highlight/);
+    const opacities = () => chart.locator('.vega-live path[aria-roledescription="line mark"]').evaluateAll((ps) => ps.map((p) => p.getAttribute('opacity') ?? '1'));
+    expect(new Set(await opacities())).toEqual(new Set(['1']));
+    await select.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(async () => new Set(await opacities()).size).toBe(2);
+    await close();
+  });
+
+  it('puts test accuracy first in the model table and turns its rows into cards on a phone', async () => {
+    const { page, close } = await open({ width: 390 });
+    const headers = await page.locator('#model-table thead th').allTextContents();
+    expect(headers[1]).toMatch(/^Test accuracy/);
+    const row = page.locator('#model-table tbody tr').first();
+    expect(await row.evaluate((r) => getComputedStyle(r).display)).toBe('grid');
+    const table = await page.locator('#model-table').evaluate((t) => ({ scroll: t.scrollWidth, client: t.clientWidth }));
+    expect(table.scroll).toBeLessThanOrEqual(table.client + 1);
+    await close();
+  });
+
+  it('shows the errors in the confusion matrix and lists the misclassified images of a clicked cell', async () => {
+    const { page, problems, close } = await open();
+    const chart = page.locator('.vega-chart[data-chart-id="confusion-matrix"]');
+    await chart.scrollIntoViewIfNeeded();
+    await page.waitForSelector('.vega-chart[data-chart-id="confusion-matrix"][data-live="true"] .vega-live svg.marks');
+    // Vega labels each mark with its tooltip: "True class: A; Predicted: B; Images: n; ...".
+    const cells = await chart.locator('.vega-live path[aria-roledescription="rect mark"]').evaluateAll((ps) =>
+      ps.map((p) => {
+        const label = p.getAttribute('aria-label') ?? '';
+        const field = (name: string) => new RegExp(`${name}: ([^;]+)`).exec(label)?.[1]?.trim();
+        const box = p.getBoundingClientRect();
+        return { actual: field('True class'), predicted: field('Predicted'), count: Number(field('Images')?.replace(/,/g, '')), fill: p.getAttribute('fill'), x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      }),
+    );
+    expect(cells.length).toBe(36);
+    const diagonal = cells.filter((c) => c.actual === c.predicted);
+    const errors = cells.filter((c) => c.actual !== c.predicted && c.count > 0);
+    const empty = cells.filter((c) => c.actual !== c.predicted && c.count === 0);
+    expect(diagonal.every((c) => c.fill?.toLowerCase() === CORRECT_FILL)).toBe(true);
+    expect(empty.every((c) => c.fill === 'white' || c.fill === '#ffffff')).toBe(true);
+    expect(errors.length).toBeGreaterThan(0);
+    // Even the smallest error count is coloured, not white.
+    const fewest = errors.sort((a, b) => a.count - b.count)[0]!;
+    expect(fewest.fill).not.toMatch(/^(white|#fff(fff)?)$/i);
+
+    const target = errors[errors.length - 1]!;
+    await page.mouse.click(target.x, target.y);
+    const gallery = page.locator('#fig-confusion-matrix .cm-gallery');
+    await expect.poll(() => gallery.locator('li').count()).toBeGreaterThan(0);
+    const status = await page.locator('#fig-confusion-matrix [data-status]').textContent();
+    expect(status).toContain(`${target.actual} ${target.count === 1 ? 'image' : 'images'} taken for ${target.predicted}`);
+    const shown = await gallery.locator('li').count();
+    expect(shown).toBeLessThanOrEqual(target.count);
+    const widths = await imageWidths(page, '#fig-confusion-matrix .cm-gallery');
+    expect(widths.length).toBe(shown);
+    expect(widths.every((w) => w > 0)).toBe(true);
+    // Each image names the predicted and the true class with the model's probabilities.
+    const caption = await gallery.locator('li p').first().textContent();
+    expect(caption).toMatch(new RegExp(`^${target.predicted} [<>]?\\d+(\\.\\d)?% · ${target.actual} [<>]?\\d+(\\.\\d)?%$`));
+    // The same list from the keyboard: the select under the matrix.
+    const select = page.locator('#fig-confusion-matrix select[data-cell]');
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(options.length).toBe(errors.length);
+    await select.selectOption(options[0]!);
+    await expect.poll(() => gallery.locator('li').count()).toBeGreaterThan(0);
+    expect(problems.console).toEqual([]);
+    await close();
+  });
+
+  it('re-colours the feature maps on a per-map scale when asked, and says which scale is shown', async () => {
+    const { page, close } = await open();
+    const root = page.locator('#fig-activations [data-feature-figure]');
+    await root.scrollIntoViewIfNeeded();
+    await imageWidths(page, '#fig-activations');
+    const src = () => root.locator('img[data-layer]:visible').first().getAttribute('src');
+    expect(await src()).toMatch(/\.png$/);
+    await root.locator('input[type="radio"][value="map"]').check();
+    await expect.poll(src).toMatch(/^data:image\/png/);
+    expect(await root.getAttribute('data-scale')).toBe('map');
+    await root.locator('input[type="radio"][value="layer"]').check();
+    await expect.poll(src).toMatch(/\.png$/);
+    expect(await page.locator('#fig-activations figcaption').textContent()).toMatch(/each map its own/i);
+    await close();
+  });
+
+  it('numbers its figures in reading order and refers to them by number', async () => {
+    const { page, close } = await open();
+    const figures = await page.locator('figure.figure').evaluateAll((fs) => fs.map((f) => ({ id: f.id, n: (f as HTMLElement).dataset.figureNumber, label: f.querySelector('.figure-label')?.textContent })));
+    expect(figures.map((f) => f.id)).toEqual([...FIGURES]);
+    figures.forEach((f, i) => {
+      expect(f.n).toBe(String(i + 1));
+      expect(f.label).toBe(`Figure ${i + 1}.`);
+    });
+    const refs = await page.locator('a.figref').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent })));
+    expect(new Set(refs.map((r) => r.href))).toEqual(new Set(FIGURES.map((id) => `#${id}`)));
+    for (const r of refs) expect(r.text).toBe(`Figure ${FIGURES.indexOf(r.href!.slice(1) as (typeof FIGURES)[number]) + 1}`);
+    await close();
+  });
+
+  it('cites its sources and links the code at the commit it was built from', async () => {
+    const { page, close } = await open();
+    const refs = await page.locator('ol.references li').evaluateAll((ls) => ls.map((l) => ({ id: l.id, href: l.querySelector('a')?.getAttribute('href') ?? null })));
+    const byId = Object.fromEntries(refs.map((r) => [r.id, r.href]));
+    expect(byId['ref-resnet']).toBe('https://doi.org/10.1109/CVPR.2016.90');
+    expect(byId['ref-medmnist']).toBe('https://doi.org/10.1038/s41597-022-01721-8');
+    expect(byId['ref-medical-mnist']).toMatch(/^https:\/\/github\.com\/apolanco3225\//);
+    expect(byId['ref-tfjs']).toMatch(/^https:\/\/arxiv\.org\//);
+    expect(byId['ref-code']).toMatch(new RegExp(`^${REPOSITORY_URL}/tree/[0-9a-f]{40}$`));
+    expect(byId['ref-study']).toMatch(new RegExp(`^${REPOSITORY_URL}/blob/[0-9a-f]{40}/docs/study\\.md$`));
+    // Every citation in the text points at an entry.
+    const cites = await page.locator('a.cite').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(cites.length).toBeGreaterThan(4);
+    for (const c of cites) expect(refs.map((r) => `#${r.id}`)).toContain(c);
+    // The data source is not a path of the build machine.
+    const source = await page.locator('#methods-data + dl dd').first().textContent();
+    expect(source).not.toMatch(/\/tmp\/|\/home\/|\/work\//);
+    await close();
+  });
+
+  it('prints every figure and table whole, with its images', async () => {
+    const context = await browser.newContext({ viewport: { width: PRINT_WIDTH_PX, height: PRINT_HEIGHT_PX } });
+    const page = await context.newPage();
+    await page.goto(site.url, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    const boxes = await page.locator('figure.figure, .table-wrap').evaluateAll((els) =>
+      els.map((el) => {
+        const inDetails = el.closest('details');
+        return {
+          id: el.id || el.querySelector('caption, .caption')?.textContent?.slice(0, 40) || el.className,
+          height: el.getBoundingClientRect().height,
+          breakInside: getComputedStyle(el).breakInside,
+          // A layer table longer than a page continues on the next with its header repeated.
+          long: !!inDetails,
+        };
+      }),
+    );
+    expect(boxes.length).toBeGreaterThan(8);
+    for (const b of boxes.filter((x) => !x.long)) {
+      expect(b.breakInside, b.id).toBe('avoid');
+      expect(b.height, `${b.id} fits one printed page`).toBeLessThanOrEqual(PRINT_HEIGHT_PX);
+    }
+    // Every image of every figure has loaded before printing (none is left lazy and empty).
+    const images = await page.locator('figure.figure img:visible').evaluateAll((imgs) => imgs.map((i) => ({ src: (i as HTMLImageElement).src, w: (i as HTMLImageElement).naturalWidth, h: i.getBoundingClientRect().height })));
+    expect(images.length).toBeGreaterThan(5);
+    for (const i of images) {
+      expect(i.w, i.src).toBeGreaterThan(0);
+      expect(i.h, i.src).toBeGreaterThan(0);
+    }
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    // Skia writes each distinct image once as an image XObject: the feature grids and inputs are in the PDF.
+    const embedded = (pdf.toString('latin1').match(/\/Subtype\s*\/Image/g) ?? []).length;
+    expect(embedded).toBeGreaterThanOrEqual(new Set(images.map((i) => i.src)).size);
+    await context.close();
+  });
+
+  it('has no axe violations, on a desktop and on a phone', async () => {
+    for (const width of [1280, 390]) {
+      const { page, close } = await open({ width });
+      await scrollThrough(page);
+      await allChartsLive(page);
+      expect(await axeViolations(page), `at ${width} px`).toEqual([]);
+      await close();
+    }
+  });
+});
+
+describe('publishing', () => {
+  it('emits no absolute URL without SITE_URL, and a publishing build without it stops with a clear message', async () => {
+    const dist = join(site.work, 'dist-no-site');
+    const r = await buildSite(site.results, dist, join(site.work, 'astro-cache-no-site'), { SITE_URL: '' });
+    expect(r.code, r.output).toBe(0);
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    expect(html).not.toMatch(/localhost/);
+    expect(html).not.toMatch(/og:image"|og:url"|rel="canonical"/);
+    const publish = await buildSite(site.results, join(site.work, 'dist-publish'), join(site.work, 'astro-cache-no-site'), { SITE_URL: '', PUBLISH: '1' });
+    expect(publish.code).not.toBe(0);
+    expect(publish.output).toMatch(/SITE_URL is not set/);
   });
 });
 

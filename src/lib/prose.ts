@@ -1,0 +1,291 @@
+/**
+ * The paper's data-dependent sentences, as plain strings made from Facts. Each
+ * template handles the run going either way (ties, a loss to the baseline, one model,
+ * a perfect model) and is tested on such bundles (tests/site/prose.test.ts); the MDX
+ * places them between the author's fixed text.
+ */
+import type { ModelResult } from '../../schema/results.ts';
+import { CLAIM, depth, errors, mostConfused, overlaps, type Facts } from './facts.ts';
+import { compact, dec, int, list, pct, pctRange, plural, pp, sig, spell, times } from './format.ts';
+
+const names = (ms: readonly ModelResult[]) => list(ms.map((m) => m.name));
+const was = (ms: readonly unknown[]) => (ms.length === 1 ? 'was' : 'were');
+const acc = (m: ModelResult) => m.evaluation.accuracy;
+const ci = (m: ModelResult) => m.evaluation.accuracyCI95;
+/** "98.7% (95% CI 98.1–99.1%)" */
+export const accuracyText = (m: ModelResult) => `${pct(acc(m))} (95% CI ${pctRange(ci(m))})`;
+/** "98.7%, 95% CI 98.1–99.1%", for use inside parentheses. */
+const accuracyAside = (m: ModelResult) => `${pct(acc(m))}, 95% CI ${pctRange(ci(m))}`;
+const unstop = (s: string) => s.trim().replace(/\.$/, '');
+
+/** What a model trained on: "2 epochs on 8,000 training images per epoch" / "3 epochs on all 47,163 training images". */
+export function trainingText(m: ModelResult, trainSplit: number): string {
+  const images = m.training.trainImages >= trainSplit ? `all ${int(trainSplit)} training images` : `${int(m.training.trainImages)} of the ${int(trainSplit)} training images per epoch`;
+  return `${plural(m.training.epochsCompleted, 'epoch')} on ${images}`;
+}
+
+/** The conditions a headline number holds under: initialisation and budgets, in one clause. */
+export function conditions(f: Facts): string {
+  const train = f.manifest.split.sizes.train;
+  const pick = f.smallestMatchingBest;
+  const base = f.baseline;
+  const shown = base && base !== pick ? [pick, base] : [pick];
+  const init = (m: ModelResult) => (m.initialWeights.kind === 'imagenet' ? 'from ImageNet weights' : 'from random weights');
+  const inits = new Set(shown.map(init));
+  // Names the models, so the clause stands on its own (the social card prints it alone).
+  const initText = inits.size === 1 ? `${list(shown.map((m) => m.name))} ${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
+  const images = (m: ModelResult) => (m.training.trainImages >= train ? `all ${int(train)}` : int(m.training.trainImages));
+  const budgets = shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} of ${images(m)} training images`).join(', ');
+  const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
+  return `${initText}, under ${budget} (${budgets})`;
+}
+
+/** The page's one-sentence summary (meta description, social card, the "In one sentence" line). */
+export function headlineSentence(f: Facts): string {
+  const pick = f.smallestMatchingBest;
+  const base = f.baseline;
+  let s = `${pick.name} reaches ${accuracyText(pick)} test accuracy with ${compact(pick.params.total)} parameters`;
+  if (base && base !== pick) s += `, ${times(base.params.total, pick.params.total)} fewer than ResNet50 (${pct(acc(base))})`;
+  s += `, on ${int(pick.evaluation.testImages)} held-out Medical MNIST images; ${conditions(f)}.`;
+  return s;
+}
+
+/** Which test images the models were scored on. */
+export function testSetText(f: Facts): string {
+  const test = f.manifest.split.sizes.test;
+  return f.testSame ? `the same ${int(test)} held-out images` : `held-out images of the same test split (${int(test)} in all; some models on a stratified subset)`;
+}
+
+/**
+ * The notice at the top of a reduced run, for a reader: what was cut, for which
+ * models, and what that means for reading the numbers.
+ */
+export function runNotice(f: Facts): { reduced: string[] | null; baseline: string | null } {
+  const { profile } = f.manifest;
+  const base = f.baseline;
+  const randomBaseline = base?.initialWeights.kind === 'random';
+  let reduced: string[] | null = null;
+  if (profile.reductions.length > 0) {
+    // Reductions are sentences "<Model>: <what>". Group them by model, then models with
+    // the same reductions together; leave out the pipeline's instructions (command-line
+    // options) and what the baseline notice below says anyway.
+    const byModel = new Map<string, string[]>();
+    for (const r of profile.reductions) {
+      const m = /^([^:]+):\s*(.*)$/.exec(r.trim());
+      const [who, what] = m ? [m[1]!, m[2]!] : ['', r];
+      const clean = unstop(what.replace(/\s*\([^)]*--[^)]*\)/g, ''));
+      if (randomBaseline && who === base!.name && /random weights/i.test(clean)) continue;
+      byModel.set(who, [...(byModel.get(who) ?? []), clean]);
+    }
+    const bySet = new Map<string, string[]>();
+    for (const [who, whats] of byModel) bySet.set(whats.join('; '), [...(bySet.get(whats.join('; ')) ?? []), who]);
+    const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)} (${whats})` : whats));
+    const full = f.models.filter((m) => !byModel.has(m.name));
+    reduced = [
+      `These results come from a shorter run than the study’s, in which ${unstop(profile.studyBudget)}. This run cut the budget for ${list(cut)}.` +
+        (full.length > 0 ? ` ${names(full)} got the study’s full budget.` : ''),
+      'A model given less training may fall short of what it would reach with the full budget, so where budgets differ, so may the comparison: ' +
+        'read a gap between two models as a gap under these budgets, not between the architectures as such. Each reduction is listed in the appendix.',
+    ];
+  }
+  const baseline = randomBaseline
+    ? 'ResNet50 started from random weights, not from ImageNet weights as in the study, so its row is not the study’s fine-tuned baseline: it measures what ResNet50 learns from Medical MNIST alone.'
+    : null;
+  return { reduced, baseline };
+}
+
+/** The Basic CNN against ResNet50. */
+export function basicText(f: Facts): string | null {
+  const { basic, baseline: base } = f;
+  if (!basic) return null;
+  let s = `It reached ${accuracyText(basic)} test accuracy`;
+  if (base) {
+    const d = acc(basic) - acc(base);
+    s += `, ${pp(d)} against ResNet50; the two 95% intervals `;
+    s += overlaps(ci(basic), ci(base))
+      ? 'overlap, so on this test set the difference is within sampling noise'
+      : d > 0
+        ? 'do not overlap: the Basic CNN is measurably more accurate here'
+        : 'do not overlap: ResNet50 is measurably more accurate here';
+  }
+  return `${s}.`;
+}
+
+/** Introduces the lighter variants, saying whether they shared a budget. */
+export function variantsIntro(f: Facts): string {
+  const v = f.variants;
+  if (v.length === 0) return 'This run trained none of the study’s lighter variants.';
+  const shared = v.every((m) => JSON.stringify(m.training.budget) === JSON.stringify(v[0]!.training.budget));
+  const what = `${spell(v.length)} lighter ${v.length === 1 ? 'variant' : 'variants'}`;
+  if (v.length === 1) return `The study compared lighter variants; this run trained ${what}:`;
+  return shared ? `The study compared ${what}, trained under identical conditions; so were they here:` : `The study compared ${what}, trained under identical conditions. Here their budgets differ (see below):`;
+}
+
+/** The compact models' budget, shared or not. */
+export function budgetText(f: Facts): string {
+  const b = f.compactBudget;
+  if (f.compact.length === 0) return '';
+  if (b) {
+    const images = b.trainLimit === null ? 'on the whole training split' : `on at most ${int(b.trainLimit)} training images per epoch`;
+    const who = f.compact.length === 1 ? 'The compact model had' : 'The compact models shared one budget:';
+    return `${who} ${plural(b.epochs, 'epoch')} at batch size ${int(b.batchSize)} and learning rate ${sig(b.learningRate)}, ${images}, with the same split and seed (${f.manifest.seed}).`;
+  }
+  const train = f.manifest.split.sizes.train;
+  const groups = new Map<string, string[]>();
+  for (const m of f.compact) groups.set(trainingText(m, train), [...(groups.get(trainingText(m, train)) ?? []), m.name]);
+  const parts = [...groups.entries()].map(([what, who]) => `${list(who)} ${what}`);
+  return `The compact models did not all get the same budget in this run: ${parts.join('; ')}. Compare them with that in mind; the appendix lists every budget.`;
+}
+
+/** When validation accuracy first reached the study's 99%, and any dip on the way. */
+export function learningText(f: Facts): string[] {
+  const out: string[] = [];
+  const threshold = pct(CLAIM, 0);
+  if (f.reaching.length === 0) {
+    out.push(`No model reached ${threshold} validation accuracy within its budget.`);
+  } else {
+    const groups = f.reaching.map((g, i) => `${i === 0 ? 'after ' : ''}${plural(g.epoch, 'epoch')} for ${names(g.models)}`);
+    out.push(`Validation accuracy first reached ${threshold} ${groups.length === 1 ? groups[0] : `${groups.slice(0, -1).join('; ')}; and ${groups[groups.length - 1]}`}.`);
+  }
+  if (f.neverReached.length > 0 && f.reaching.length > 0) {
+    const best = f.neverReached.map((m) => `${m.name} ${pct(Math.max(0, ...m.training.history.map((e) => e.valAccuracy)))}`);
+    out.push(`${names(f.neverReached)} never got there within ${f.neverReached.length === 1 ? 'its' : 'their'} budget (best: ${list(best)}).`);
+  }
+  for (const d of f.dips) {
+    const named = d.model === f.best ? ', the model with the best test accuracy,' : '';
+    const after = d.last > d.to ? ` and recovered to ${pct(d.last)} by its last epoch` : d.epoch === d.model.training.history[d.model.training.history.length - 1]!.epoch ? ' at its last epoch' : '';
+    out.push(`${d.model.name}’s validation accuracy${named} fell from ${pct(d.from)} to ${pct(d.to)} at epoch ${d.epoch}${after}: training is not monotone, and the test figures come from the last epoch’s weights, whatever the curve did before.`);
+  }
+  out.push('Where a curve is still rising at its last epoch, the budget rather than the architecture set the final number.');
+  return out;
+}
+
+/** Errors per model and each one's most frequent confusion. */
+export function errorsText(f: Facts): { perfect: string | null; items: string[] } {
+  const classes = f.manifest.dataset.classes;
+  const items = f.models
+    .filter((m) => errors(m) > 0)
+    .map((m) => {
+      const c = mostConfused(m, classes)!;
+      return `${m.name}: ${plural(errors(m), 'error')} of ${int(m.evaluation.testImages)} test images; most often ${c.actual} taken for ${c.predicted} (${int(c.count)} of ${int(c.ofSupport)} ${c.actual} images).`;
+    });
+  const perfect = f.perfect.length === 0 ? null : f.perfect.length === f.models.length ? `Every model classified all its test images correctly.` : `${names(f.perfect)} made no mistake on the test split.`;
+  return { perfect, items };
+}
+
+/** The hardest and easiest class by mean F1. */
+export function classesText(f: Facts): string {
+  const first = f.classF1[0]!;
+  const last = f.classF1[f.classF1.length - 1]!;
+  const over = f.models.length === 1 ? `For ${f.models[0]!.name}` : 'Averaged over the models';
+  if (first.mean === last.mean) return `${over}, every class scored the same F1 (${dec(first.mean)}).`;
+  return `${over}, the hardest class was ${first.name} (${f.models.length === 1 ? 'F1' : 'mean F1'} ${dec(first.mean)}) and the easiest ${last.name} (${dec(last.mean)}).`;
+}
+
+/** The Pareto fronts and the smallest model against ResNet50. */
+export function costText(f: Facts): string {
+  let s = `On parameters, the Pareto front holds ${names(f.paretoParams)}; on FLOPs, ${names(f.paretoFlops)}.`;
+  const dominated = f.models.filter((m) => !f.paretoParams.includes(m));
+  if (dominated.length > 0) s += ` ${names(dominated)} ${was(dominated)} dominated on parameters: another model is at least as accurate with fewer.`;
+  const base = f.baseline;
+  if (base && f.smallest !== base) {
+    const [small, big] = [f.smallest.latency.batch1MsPerImage, base.latency.batch1MsPerImage];
+    s += ` The smallest model, ${f.smallest.name}, has ${times(base.params.total, f.smallest.params.total)} fewer parameters than ResNet50`;
+    s += big / small >= 1.2 ? ` and classifies an image in ${sig(small)} ms against ResNet50’s ${sig(big)} ms (batch size 1).` : `, yet classifies an image about as fast (${sig(small)} ms against ${sig(big)} ms at batch size 1).`;
+  }
+  return s;
+}
+
+/** The study's "all compact CNNs above 99%" and the comparison with ResNet50. */
+export function claimText(f: Facts): string | null {
+  if (f.compact.length === 0) return null;
+  const t = pct(CLAIM, 0);
+  const above = f.compactAbove;
+  const all = f.compact.length;
+  let s =
+    above.length === all
+      ? all === 1
+        ? `The compact CNN reached at least ${t} test accuracy, as the study found.`
+        : `All ${spell(all)} compact CNNs reached at least ${t} test accuracy in this run, as the study found.`
+      : above.length > 0
+        ? `${names(above)} reached at least ${t} test accuracy; ${names(f.compact.filter((m) => !above.includes(m)))} did not, so the study’s “all compact CNNs above ${t}” holds here only in part.`
+        : `No compact CNN reached ${t} test accuracy in this run (the best, ${f.bestCompact!.name}, reached ${accuracyAside(f.bestCompact!)}), so the study’s claim does not hold at this budget.`;
+  const base = f.baseline;
+  if (base) {
+    const { better, tied, worse } = f.versusBaseline;
+    const parts = [
+      better.length > 0 && `${names(better)} ${was(better)} measurably more accurate`,
+      tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (overlapping 95% intervals)`,
+      worse.length > 0 && `${names(worse)} ${was(worse)} measurably less accurate`,
+    ].filter(Boolean) as string[];
+    s += ` Against ResNet50 (${accuracyAside(base)}), ${parts.join('; ')}.`;
+  }
+  return s;
+}
+
+/** The best model, the smallest one within noise of it, and the study's verdict on the GAP CNN. */
+export function pickText(f: Facts): string {
+  const { best, bestTied, gap } = f;
+  const pick = f.smallestMatchingBest;
+  let s =
+    bestTied.length > 1
+      ? `${names(bestTied)} share the best test accuracy in this run (${pct(acc(best))}).`
+      : `The best test accuracy in this run belongs to ${best.name} (${accuracyAside(best)}).`;
+  s +=
+    pick === best
+      ? ` No smaller model is within sampling noise of it: every model with fewer parameters has a 95% interval entirely below ${best.name}’s.`
+      : ` The smallest model whose interval overlaps it is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)}.`;
+  if (f.models.length === 1) s = `${best.name} is the only model in this run (${accuracyAside(best)}).`;
+  if (!gap) return s;
+  const study = 'The study named the global-average-pooling CNN the best balance of accuracy and size.';
+  if (pick === gap) return `${s} That agrees with the study, which named the global-average-pooling CNN the best balance of accuracy and size.`;
+  const gapIs = `In this run ${gap.name} reached ${accuracyText(gap)} with ${compact(gap.params.total)} parameters`;
+  if (gap === best || bestTied.includes(gap))
+    return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and within sampling noise of it, so on size the study’s verdict does not hold here.`;
+  if (overlaps(ci(gap), ci(best))) return `${s} ${study} ${gapIs}: within sampling noise of the best, but ${pick.name} is smaller and also within noise of it.`;
+  if (f.paretoParams.includes(gap)) return `${s} ${study} ${gapIs}: on the Pareto front for its size, but measurably short of the best, so the study’s verdict does not hold here.`;
+  return `${s} ${study} ${gapIs}: another model is both smaller and at least as accurate, so the study’s verdict does not hold here.`;
+}
+
+/** The conclusion: what the run says about the study's claim, and under which conditions. */
+export function conclusionText(f: Facts): string[] {
+  const base = f.baseline;
+  const out: string[] = [];
+  if (!base) {
+    out.push(`This run did not train ResNet50, so it cannot test the study’s conclusion that the compact networks match it. Among the compact CNNs, ${f.bestCompact ? `${f.bestCompact.name} was the most accurate (${accuracyAside(f.bestCompact)})` : 'none was trained'}.`);
+  } else if (!f.bestCompact) {
+    out.push('This run trained only ResNet50, so it has no compact network to compare with it.');
+  } else {
+    const { better, tied } = f.versusBaseline;
+    const matched = [...better, ...tied];
+    if (matched.length > 0) {
+      const largest = Math.max(...matched.map((m) => m.params.total));
+      const parts = [
+        better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ResNet50`,
+        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ResNet50 (overlapping 95% intervals)`,
+      ].filter(Boolean) as string[];
+      out.push(`On Medical MNIST, ResNet50’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
+      const deepest = f.deepestCompact!;
+      const bc = f.bestCompact;
+      const asDeep = f.compact.filter((m) => m !== bc && depth(m) === depth(bc));
+      if (f.compact.length > 1)
+        out.push(
+          depth(bc) >= depth(deepest)
+            ? `Among the compact networks, though, the most accurate, ${bc.name}, is also ${asDeep.length > 0 ? 'among the deepest' : 'the deepest'} (${plural(depth(bc), 'convolution')}${asDeep.length > 0 ? `, as many as ${names(asDeep)}` : ''}): within the compact range, this run does not show that less depth is better.`
+            : `Among the compact networks, the most accurate, ${bc.name} (${plural(depth(bc), 'convolution')}), is not the deepest (${deepest.name}, ${plural(depth(deepest), 'convolution')}).`,
+        );
+      const caveats = [base.initialWeights.kind === 'random' && 'learned from random weights rather than fine-tuning ImageNet weights', !f.fullBudget && `trained on the reduced “${f.manifest.profile.name}” budget`].filter(Boolean) as string[];
+      out.push(
+        caveats.length > 0
+          ? `That agrees in direction with the study’s conclusion, but ResNet50 here ${list(caveats)}, so the comparison says as much about what a large network needs in order to train as about what the task needs. Only the full profile with ImageNet weights tests the study’s claim as stated.`
+          : 'That is the study’s conclusion: on small, structured medical images, deep architectures bring diminishing returns.',
+      );
+    } else {
+      out.push(
+        `In this run ResNet50 (${accuracyAside(base)}) stayed measurably ahead of every compact CNN, ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
+          (!f.fullBudget ? ` The compact models trained on the reduced “${f.manifest.profile.name}” budget, which may be what held them back.` : ''),
+      );
+    }
+  }
+  return out;
+}
