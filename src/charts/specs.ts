@@ -9,6 +9,7 @@ import { trainingCurvesSpec } from './training-curves.ts';
 import { confusionMatrixSpec } from './confusion-matrix.ts';
 import { accuracyVsCostSpec } from './accuracy-vs-cost.ts';
 import { perClassF1Spec } from './per-class-f1.ts';
+import { nearestTrainSpec } from './nearest-train.ts';
 
 export type { ChartInput, ChartLayout } from './common.ts';
 export { LAYOUTS } from './common.ts';
@@ -18,6 +19,7 @@ export const CHARTS = {
   'confusion-matrix': confusionMatrixSpec,
   'accuracy-vs-cost': accuracyVsCostSpec,
   'per-class-f1': perClassF1Spec,
+  'nearest-train': nearestTrainSpec,
 } as const satisfies Record<string, (input: ChartInput, layout?: ChartLayout) => TopLevelSpec>;
 
 export type ChartId = keyof typeof CHARTS;

@@ -12,6 +12,8 @@ export const FIGURES = [
   'fig-accuracy-vs-cost',
   'fig-activations',
   'fig-propagation',
+  'fig-near-duplicates',
+  'fig-nearest-train',
 ] as const;
 
 export type FigureId = (typeof FIGURES)[number];

@@ -1,0 +1,203 @@
+/**
+ * The sentences of the section "How hard is Medical MNIST?", made from the bundle through
+ * difficulty.ts. Each template holds whichever way the run falls: a baseline beating the
+ * networks, no separation, one seed, no comparisons (smoke runs), no grouped protocol, a
+ * ResNet50 from random weights. Tested on such bundles in tests/lib/difficulty-prose.test.ts.
+ */
+import type { Manifest, ModelResult, Protocol } from '../../schema/results.ts';
+import { ALPHA, auditFacts, bestBaseline, methodRows, standing, type AuditFacts, type MethodRow, type Standing } from './difficulty.ts';
+import { BASELINE_ID } from './facts.ts';
+import { dec, int, list, pct, plural, pp, sig } from './format.ts';
+
+export const PROTOCOL_NAMES: Record<Protocol, string> = { image: 'per-image split', grouped: 'grouped split' };
+
+export interface ProtocolVerdict {
+  protocol: Protocol;
+  /** The baseline with the best mean accuracy on this protocol, as a row. */
+  best: MethodRow | null;
+  /** Compact CNNs against the best baseline; null when the run has no comparisons for it. */
+  vsBaseline: Standing | null;
+  /** Compact CNNs against ResNet50; null when not compared. */
+  vsResNet: Standing | null;
+}
+
+export interface Difficulty {
+  audit: AuditFacts | null;
+  rows: MethodRow[];
+  protocols: Protocol[];
+  /** Most seeds any model was trained with, per protocol shown. */
+  seeds: number;
+  verdicts: ProtocolVerdict[];
+  resnetInit: 'imagenet' | 'random' | null;
+  hasComparisons: boolean;
+}
+
+export function computeDifficulty(manifest: Manifest, models: readonly ModelResult[]): Difficulty {
+  const rows = methodRows(manifest, models);
+  const name = (id: string) => rows.find((r) => r.id === id)?.name ?? id;
+  const protocols = (manifest.protocols ?? []).map((p) => p.protocol);
+  const compact = rows.filter((r) => r.kind === 'model' && r.id !== BASELINE_ID).map((r) => r.id);
+  const hasResNet = rows.some((r) => r.id === BASELINE_ID);
+  const verdicts = protocols.map((protocol): ProtocolVerdict => {
+    const b = bestBaseline(manifest, protocol);
+    const vs = (other: string) => {
+      const s = standing(manifest.comparisons, compact, other, protocol, name);
+      return s.better.length + s.worse.length + s.notSeparated.length > 0 ? s : null;
+    };
+    return { protocol, best: b ? rows.find((r) => r.id === b.id) ?? null : null, vsBaseline: b ? vs(b.id) : null, vsResNet: hasResNet ? vs(BASELINE_ID) : null };
+  });
+  const seeds = Math.max(1, ...rows.filter((r) => r.kind === 'model').flatMap((r) => [r.image?.seeds ?? 0, r.grouped?.seeds ?? 0]));
+  return {
+    audit: auditFacts(manifest),
+    rows,
+    protocols,
+    seeds,
+    verdicts,
+    resnetInit: models.find((m) => m.id === BASELINE_ID)?.initialWeights.kind ?? null,
+    hasComparisons: (manifest.comparisons ?? []).some((c) => c.perSeed.length > 0),
+  };
+}
+
+const share = (n: number, of: number) => (of ? pct(n / of) : '–');
+const are = (xs: readonly unknown[]) => (xs.length === 1 ? 'is' : 'are');
+
+/** The audit: representation, scale, threshold and its justification, clusters. */
+export function auditText(d: Difficulty, manifest: Manifest): string | null {
+  const a = d.audit;
+  const audit = manifest.audit;
+  if (!a || !audit) return null;
+  const largest = a.largestShare;
+  return (
+    `The audit compared every pair of the ${int(a.images)} images (${int(a.pairs)} pairs): ${audit.representation.replace(/\.$/, '')}; it took ${sig(a.seconds)} s${audit.cacheHit ? ' when first computed (this run reused it)' : ''}. ` +
+    `Two images at most ${dec(a.threshold, 2)} grey levels apart count as near-duplicates. The threshold is ${audit.thresholdRule.replace(/\.$/, '')}. ` +
+    `At it, the images form ${int(a.clusters)} clusters; the largest holds ${plural(largest.size, `${largest.class} image`)} (${pct(largest.share)} of the class).`
+  );
+}
+
+/** How many held-out images have a near-copy in training, per protocol. */
+export function leakageText(d: Difficulty): string | null {
+  const a = d.audit;
+  if (!a) return null;
+  const parts: string[] = [];
+  const image = a.leaked.image;
+  if (image) {
+    const classes = a.leakyClasses.slice(0, 3).map((c) => `${c.class} (${int(c.count)} of ${int(c.of)})`);
+    parts.push(
+      image.test === 0
+        ? `Under the per-image split no test image has a training image within the threshold.`
+        : `Under the per-image split, ${int(image.test)} of the ${int(image.testImages)} test images (${share(image.test, image.testImages)}) have a training image within the threshold, most of them in ${list(classes)}.`,
+    );
+  }
+  const grouped = a.leaked.grouped;
+  if (grouped) {
+    parts.push(
+      `The grouped split deals whole clusters to training, validation and test, so ${grouped.test === 0 ? 'none' : int(grouped.test)} of its ${int(grouped.testImages)} test images ${grouped.test === 1 ? 'has' : 'have'} one` +
+        (image ? `; the median distance from a test image to its nearest training image is ${dec(a.medianNearest.image, 2)} grey levels under the per-image split and ${dec(a.medianNearest.grouped, 2)} under the grouped one.` : '.'),
+    );
+  }
+  return parts.join(' ') || null;
+}
+
+const accOn = (r: MethodRow, p: Protocol) => {
+  const f = r[p];
+  return f ? pct(f.accuracy.mean, 2) : null;
+};
+
+/** What each baseline reaches, on each protocol. */
+export function baselinesText(d: Difficulty): string | null {
+  const baselines = d.rows.filter((r) => r.kind === 'baseline');
+  if (baselines.length === 0) return null;
+  const items = baselines.map((r) => {
+    const on = d.protocols.map((p) => accOn(r, p) && `${accOn(r, p)} on the ${PROTOCOL_NAMES[p]}`).filter(Boolean) as string[];
+    return `${r.name} ${list(on)}`;
+  });
+  return `Methods with little or no learning set the bar: ${items.join('; ')}.`;
+}
+
+/** How the models' accuracy changes from the per-image to the grouped split. */
+export function dropText(d: Difficulty): string | null {
+  const models = d.rows.filter((r) => r.kind === 'model' && r.drop !== null);
+  if (models.length === 0) return null;
+  const byDrop = [...models].sort((a, b) => a.drop! - b.drop!);
+  const lo = byDrop[0]!;
+  const hi = byDrop[byDrop.length - 1]!;
+  const change = (r: MethodRow) => `${pp(-r.drop!, 2)} for ${r.name}`;
+  const lower = models.filter((r) => r.drop! > 0);
+  const trend =
+    lower.length === models.length ? 'lower for every model' : lower.length === 0 ? 'no lower for any model' : `lower for ${list(lower.map((r) => r.name))}, not for the others`;
+  const range = models.length === 1 ? change(lo) : `from ${change(lo)} to ${change(hi)}`;
+  return `From the per-image to the grouped split, mean test accuracy is ${trend} (${range}). The two splits hold different test images, so these changes are not paired tests: read them against each split's intervals in the table.`;
+}
+
+const who = (s: Standing) => ({ better: list(s.better), worse: list(s.worse), tied: list(s.notSeparated) });
+
+/** McNemar's verdicts on one protocol: the compact CNNs against the best baseline, and against ResNet50. */
+export function comparisonText(d: Difficulty, v: ProtocolVerdict): string {
+  const on = `On the ${PROTOCOL_NAMES[v.protocol]}`;
+  if (!d.hasComparisons) return `${on}, this run made no paired comparisons, so the text ranks no model above another there.`;
+  const parts: string[] = [];
+  if (v.best && v.vsBaseline) {
+    const s = v.vsBaseline;
+    const w = who(s);
+    const base = `the best baseline, ${v.best.name}`;
+    const clauses = [
+      s.better.length > 0 && `${w.better} ${are(s.better)} more accurate than ${base}`,
+      s.notSeparated.length > 0 && `${w.tied} ${s.notSeparated.length === 1 ? 'is' : 'are'} not separated from ${s.better.length ? 'it' : base}`,
+      s.worse.length > 0 && `${w.worse} ${are(s.worse)} less accurate than ${s.better.length || s.notSeparated.length ? 'it' : base}`,
+    ].filter(Boolean) as string[];
+    parts.push(`${on}, ${clauses.join('; ')}.`);
+  } else parts.push(`${on}, no compact CNN was compared with a baseline.`);
+  if (v.vsResNet) {
+    const s = v.vsResNet;
+    const w = who(s);
+    const clauses = [
+      s.better.length > 0 && `${w.better} ${are(s.better)} more accurate`,
+      s.notSeparated.length > 0 && `${w.tied} ${are(s.notSeparated)} not separated from it`,
+      s.worse.length > 0 && `${w.worse} ${are(s.worse)} less accurate`,
+    ].filter(Boolean) as string[];
+    parts.push(`Against ResNet50, ${clauses.join('; ')}.`);
+  }
+  return parts.join(' ');
+}
+
+/** How a difference is counted, said once. */
+export function testRuleText(d: Difficulty): string {
+  const seeds = d.seeds > 1 ? `every seed of one method paired with every seed of the other, and a difference counted only where every pairing has p < ${ALPHA} in the same direction` : `each method trained once (one seed), so a difference is counted where p < ${ALPHA}, with no seed spread to check it against`;
+  return `Two methods are compared with McNemar’s exact test on the same test images (${seeds}); overlapping or separate Wilson intervals alone are not read as a test.`;
+}
+
+/** The section's conclusion: do the compact CNNs beat the best baseline, on which split; does "ResNet50 is unnecessary" hold. */
+export function difficultyConclusion(d: Difficulty): string[] {
+  const out: string[] = [];
+  if (!d.hasComparisons) {
+    out.push('This run made no paired comparisons, so it cannot say whether the compact CNNs beat the baselines or match ResNet50; the full and cpu profiles make them.');
+    return out;
+  }
+  const beat = d.verdicts.filter((v) => v.vsBaseline);
+  const all = (v: ProtocolVerdict) => v.vsBaseline!.better.length > 0 && v.vsBaseline!.notSeparated.length === 0 && v.vsBaseline!.worse.length === 0;
+  const none = (v: ProtocolVerdict) => v.vsBaseline!.better.length === 0;
+  const on = (vs: ProtocolVerdict[]) => list(vs.map((v) => `the ${PROTOCOL_NAMES[v.protocol]}`));
+  if (beat.length > 0) {
+    const everywhere = beat.filter(all);
+    const nowhere = beat.filter(none);
+    const partly = beat.filter((v) => !all(v) && !none(v));
+    const s: string[] = [];
+    if (everywhere.length) s.push(`every compact CNN beats the best baseline on ${on(everywhere)}`);
+    for (const v of partly) s.push(`on the ${PROTOCOL_NAMES[v.protocol]} only ${list(v.vsBaseline!.better)} ${v.vsBaseline!.better.length === 1 ? 'beats' : 'beat'} it`);
+    if (nowhere.length) s.push(`on ${on(nowhere)} no compact CNN beats it: a method with no learned features does as well, so there the benchmark cannot tell the networks apart from a lookup`);
+    out.push(`By McNemar’s test, ${s.join('; ')}.`);
+  }
+  const res = d.verdicts.filter((v) => v.vsResNet);
+  if (res.length > 0) {
+    const worse = res.filter((v) => v.vsResNet!.worse.length > 0);
+    const init = d.resnetInit === 'imagenet' ? 'the ImageNet-initialised ResNet50' : 'ResNet50 (here trained from random weights, not the study’s ImageNet start)';
+    if (worse.length === 0)
+      out.push(`No compact CNN is less accurate than ${init} on ${on(res)}: “ResNet50 is unnecessary” holds in this run` + (d.resnetInit === 'imagenet' ? '.' : ', but only against a ResNet50 that did not start from ImageNet weights.'));
+    else
+      out.push(
+        `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${PROTOCOL_NAMES[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.`,
+      );
+  }
+  if (d.seeds === 1) out.push('Each method was trained once, so these verdicts rest on one seed and say nothing about the spread between seeds.');
+  return out;
+}
