@@ -7,8 +7,9 @@
  * models are filled diamonds, dominated ones hollow circles.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ModelResult } from '../../schema/results.ts';
+import type { Baseline, Manifest, ModelResult } from '../../schema/results.ts';
 import { chartConfig, modelColour, NARROW_WIDTH, ordered, SCHEMA_URL, type ChartInput, type ChartLayout } from './common.ts';
+import { BASELINE_COLOURS } from './palette.ts';
 import { paretoFront } from './pareto.ts';
 
 export type CostKind = 'Parameters' | 'FLOPs';
@@ -20,8 +21,22 @@ export interface CostRow {
   accuracy: number;
   lower: number;
   upper: number;
-  /** Pareto-optimal on (cost, test accuracy) within its kind. */
-  front: 'Pareto-optimal' | 'Dominated';
+  /** Pareto-optimal on (cost, test accuracy) within its kind, among the models; baselines are drawn apart and not on the front. */
+  front: 'Pareto-optimal' | 'Dominated' | 'Baseline';
+}
+
+/**
+ * Baselines drawn on the chart: every baseline with some cost. The majority class stores one
+ * number and computes nothing, so it has no place on a log axis (and its accuracy would squash
+ * the models' range); the table and the caption give it.
+ */
+export function chartedBaselines(input: ChartInput): Baseline[] {
+  return ((input.manifest as ChartInput['manifest'] & Partial<Pick<Manifest, 'baselines'>>).baselines ?? []).filter((b) => b.cost.macs > 0);
+}
+
+/** A baseline's primary run: the first protocol's first seed, as for the models' own figures. */
+export function primaryRun(b: Baseline): Baseline['runs'][number] {
+  return b.runs[0]!;
 }
 
 /** FLOPs as the paper counts them: 2 × multiply-accumulates per image. */
@@ -39,12 +54,25 @@ export function costRows(input: ChartInput): CostRow[] {
       const [lower, upper] = m.evaluation.accuracyCI95;
       rows.push({ kind, model: m.name, cost: points[i]!.cost, accuracy: points[i]!.accuracy, lower, upper, front: onFront[i] ? 'Pareto-optimal' : 'Dominated' });
     });
+    // Honest costs: a nearest-neighbour "model" keeps the whole training set and compares against all of it.
+    for (const b of chartedBaselines(input)) {
+      const e = primaryRun(b).evaluation;
+      rows.push({ kind, model: b.name, cost: kind === 'Parameters' ? b.cost.storedNumbers : 2 * b.cost.macs, accuracy: e.accuracy, lower: e.accuracyCI95[0], upper: e.accuracyCI95[1], front: 'Baseline' });
+    }
   }
   return rows;
 }
 
-export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wide'): TopLevelSpec {
+/** Models' colours, then the baselines' greys, as one scale. */
+function colour(input: ChartInput) {
   const models = ordered(input.models);
+  const base = modelColour(models);
+  const baselines = chartedBaselines(input);
+  return { ...base, title: 'Model or baseline', scale: { domain: [...base.scale.domain, ...baselines.map((b) => b.name)], range: [...base.scale.range, ...baselines.map((b) => BASELINE_COLOURS[b.id])] } };
+}
+
+export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wide'): TopLevelSpec {
+  const colours = colour(input);
   const narrow = layout === 'narrow';
   const x = {
     field: 'cost',
@@ -77,19 +105,19 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
         {
           mark: { type: 'rule', strokeWidth: 2 },
           // Same title as the points' y, so the shared axis keeps one title.
-          encoding: { y: { field: 'lower', type: 'quantitative', title: 'Test accuracy' }, y2: { field: 'upper' }, color: modelColour(models) },
+          encoding: { y: { field: 'lower', type: 'quantitative', title: 'Test accuracy' }, y2: { field: 'upper' }, color: colours },
         },
         {
           mark: { type: 'point', size: 90, strokeWidth: 2, opacity: 1 },
           encoding: {
-            color: modelColour(models),
-            // Filled diamonds on the front; hollow circles (white inside) for dominated models.
-            fill: { condition: { test: "datum.front === 'Pareto-optimal'", field: 'model', type: 'nominal', scale: { domain: models.map((m) => m.name), range: modelColour(models).scale.range } }, value: 'white' },
+            color: colours,
+            // Filled diamonds on the front; hollow circles (white inside) for dominated models; hollow squares for baselines.
+            fill: { condition: { test: "datum.front === 'Pareto-optimal'", field: 'model', type: 'nominal', scale: colours.scale }, value: 'white' },
             shape: {
               field: 'front',
               type: 'nominal',
               title: null,
-              scale: { domain: ['Pareto-optimal', 'Dominated'], range: ['diamond', 'circle'] },
+              scale: { domain: chartedBaselines(input).length ? ['Pareto-optimal', 'Dominated', 'Baseline'] : ['Pareto-optimal', 'Dominated'], range: ['diamond', 'circle', 'square'] },
               // The legend draws its symbols as the points are drawn: filled on the front, hollow off it.
               legend: {
                 encoding: { symbols: { fill: { condition: { test: "datum.value === 'Pareto-optimal'", value: '#444' }, value: 'white' }, stroke: { value: '#444' }, strokeWidth: { value: 1.5 } } },
@@ -102,7 +130,7 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
               { field: 'accuracy', title: 'Test accuracy', type: 'quantitative', format: '.2%' },
               { field: 'lower', title: '95% CI low', type: 'quantitative', format: '.2%' },
               { field: 'upper', title: '95% CI high', type: 'quantitative', format: '.2%' },
-              { field: 'front', title: 'Pareto' },
+              { field: 'front', title: 'Pareto (among models)' },
             ],
           },
         },

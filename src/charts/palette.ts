@@ -3,7 +3,7 @@
  * looks the same in every chart. Model colours are from the Okabe–Ito palette
  * (distinguishable under the common colour-vision deficiencies).
  */
-import type { ModelId } from '../../schema/results.ts';
+import type { BaselineId, ModelId } from '../../schema/results.ts';
 
 export const MODEL_COLOURS: Record<ModelId, string> = {
   resnet50: '#D55E00', // vermillion: the heavy baseline stands apart
@@ -11,6 +11,14 @@ export const MODEL_COLOURS: Record<ModelId, string> = {
   'tiny-cnn': '#009E73', // bluish green
   'reduced-filter-cnn': '#E69F00', // orange
   'gap-cnn': '#CC79A7', // reddish purple
+};
+
+/** Baselines (no learning, or one softmax layer) are drawn in greys, apart from the models' colours. */
+export const BASELINE_COLOURS: Record<BaselineId, string> = {
+  'majority-class': '#bbbbbb',
+  'nearest-neighbour': '#555555',
+  'k-nearest-neighbours': '#888888',
+  'logistic-regression': '#222222',
 };
 
 /** Vega scheme names for the sequential scales (see the captions). */

@@ -39,7 +39,9 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
   const compact = rows.filter((r) => r.kind === 'model' && r.id !== BASELINE_ID).map((r) => r.id);
   const hasResNet = rows.some((r) => r.id === BASELINE_ID);
   const verdicts = protocols.map((protocol): ProtocolVerdict => {
-    const b = bestBaseline(manifest, protocol);
+    // The baseline the pipeline compared the models with on this protocol (its best), else the best by mean accuracy.
+    const compared = (manifest.baselines ?? []).filter((x) => x.summary[protocol] && (manifest.comparisons ?? []).some((c) => c.protocol === protocol && (c.a === x.id || c.b === x.id)));
+    const b = compared.length ? compared.reduce((x, y) => (y.summary[protocol]!.accuracy.mean > x.summary[protocol]!.accuracy.mean ? y : x)) : bestBaseline(manifest, protocol);
     const vs = (other: string) => {
       const s = standing(manifest.comparisons, compact, other, protocol, name);
       return s.better.length + s.worse.length + s.notSeparated.length > 0 ? s : null;

@@ -115,7 +115,7 @@ describe('the paper, built from a smoke run under a sub-path', () => {
     for (const id of FIGURE_IDS) await expect(page.locator(`figure#${id}`).count()).resolves.toBe(1);
     await expect(page.locator('[data-placeholder]').count()).resolves.toBe(0);
     // Model table, one layer table per model, the methods appendix.
-    await expect(page.locator('#model-table tbody tr').count()).resolves.toBe(5);
+    await expect(page.locator('#model-table tbody tr[data-model]').count()).resolves.toBe(5);
     await expect(page.locator('details.layers').count()).resolves.toBe(5);
     await expect(page.locator('#methods-data').count()).resolves.toBe(1);
     await close();
