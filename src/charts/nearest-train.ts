@@ -69,7 +69,8 @@ export function nearestTrainSpec(input: ChartInput, layout: ChartLayout = 'wide'
               field: 'from',
               type: 'quantitative',
               bin: { binned: true, step: width },
-              title: `RMSE to nearest training image (grey levels; ${SHOWN_MAX}+ pooled)`,
+              // The title sets the panel's width when it is longer than the axis: short on a phone.
+              title: narrow ? 'RMSE to nearest training image' : `RMSE to nearest training image (grey levels; ${SHOWN_MAX}+ pooled)`,
               scale: { domain: [0, SHOWN_MAX + width] },
             },
             x2: { field: 'to' },

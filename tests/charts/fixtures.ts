@@ -86,7 +86,8 @@ export function modelResult(id: ModelId, opts: FixtureOptions = {}): ModelResult
   });
 }
 
-/** What the spec builders read: classes and models. */
+/** What the spec builders read: classes and models, and the audit's nearest-train histograms (nearest-train.ts). */
 export function chartInput(models: ModelResult[]): ChartInput {
-  return { manifest: { dataset: { classes: CLASSES } }, models };
+  const protocols = (['image', 'grouped'] as const).map((protocol, k) => ({ protocol, nearestTrainHistogram: Array.from({ length: 12 }, (_, i) => (i + 3 * k) % 5) }));
+  return { manifest: { dataset: { classes: CLASSES }, audit: { histogramBinWidth: 0.5, threshold: 2.25 }, protocols } as ChartInput['manifest'], models };
 }
