@@ -164,8 +164,11 @@ export function comparisonText(d: Difficulty, v: ProtocolVerdict): string {
 
 /** How a difference is counted, said once. */
 export function testRuleText(d: Difficulty): string {
-  const seeds = d.seeds > 1 ? `every seed of one method paired with every seed of the other, and a difference counted only where every pairing has p < ${ALPHA} in the same direction` : `each method trained once (one seed), so a difference is counted where p < ${ALPHA}, with no seed spread to check it against`;
-  return `Two methods are compared with McNemar’s exact test on the same test images (${seeds}); overlapping or separate Wilson intervals alone are not read as a test.`;
+  const rule =
+    d.seeds > 1
+      ? `A difference is counted only where every pairing of the two methods’ runs (one per seed) has p < ${ALPHA} in the same direction, so one lucky seed cannot make it.`
+      : `Each method was trained once (one seed), so a difference is counted where p < ${ALPHA}, with no seed spread to check it against.`;
+  return `Two methods are compared with McNemar’s exact test on the same test images; overlapping or separate Wilson intervals alone are not read as a test. ${rule}`;
 }
 
 /** The section's conclusion: do the compact CNNs beat the best baseline, on which split; does "ResNet50 is unnecessary" hold. */
@@ -175,29 +178,30 @@ export function difficultyConclusion(d: Difficulty): string[] {
     out.push('This run made no paired comparisons, so it cannot say whether the compact CNNs beat the baselines or match ResNet50; the full and cpu profiles make them.');
     return out;
   }
-  const beat = d.verdicts.filter((v) => v.vsBaseline);
-  const all = (v: ProtocolVerdict) => v.vsBaseline!.better.length > 0 && v.vsBaseline!.notSeparated.length === 0 && v.vsBaseline!.worse.length === 0;
-  const none = (v: ProtocolVerdict) => v.vsBaseline!.better.length === 0;
   const on = (vs: ProtocolVerdict[]) => list(vs.map((v) => `the ${PROTOCOL_NAMES[v.protocol]}`));
-  if (beat.length > 0) {
-    const everywhere = beat.filter(all);
-    const nowhere = beat.filter(none);
-    const partly = beat.filter((v) => !all(v) && !none(v));
-    const s: string[] = [];
-    if (everywhere.length) s.push(`every compact CNN beats the best baseline on ${on(everywhere)}`);
-    for (const v of partly) s.push(`on the ${PROTOCOL_NAMES[v.protocol]} only ${list(v.vsBaseline!.better)} ${v.vsBaseline!.better.length === 1 ? 'beats' : 'beat'} it`);
-    if (nowhere.length) s.push(`on ${on(nowhere)} no compact CNN beats it: a method with no learned features does as well, so there the benchmark cannot tell the networks apart from a lookup`);
-    out.push(`By McNemar’s test, ${s.join('; ')}.`);
-  }
+  const clauses = d.verdicts
+    .filter((v) => v.vsBaseline && v.best)
+    .map((v) => {
+      const s = v.vsBaseline!;
+      const base = `the best baseline, ${v.best!.name} (${pct(v.best![v.protocol]!.accuracy.mean, 2)})`;
+      const where = `on the ${PROTOCOL_NAMES[v.protocol]}`;
+      const all = s.better.length > 0 && s.notSeparated.length === 0 && s.worse.length === 0;
+      if (all) return `${where} every compact CNN beats ${base}`;
+      const worse = s.worse.length > 0 ? `, and ${list(s.worse)} ${are(s.worse)} less accurate than it` : '';
+      if (s.better.length === 0) return `${where} no compact CNN beats ${base}${worse}: there a method that needs no convolutional features does at least as well, and that split cannot show what the networks add`;
+      return `${where} only ${list(s.better)} ${s.better.length === 1 ? 'beats' : 'beat'} ${base}${worse}`;
+    });
+  if (clauses.length > 0) out.push(`By McNemar’s test, ${clauses.join('; ')}.`);
   const res = d.verdicts.filter((v) => v.vsResNet);
   if (res.length > 0) {
     const worse = res.filter((v) => v.vsResNet!.worse.length > 0);
-    const init = d.resnetInit === 'imagenet' ? 'the ImageNet-initialised ResNet50' : 'ResNet50 (here trained from random weights, not the study’s ImageNet start)';
-    if (worse.length === 0)
-      out.push(`No compact CNN is less accurate than ${init} on ${on(res)}: “ResNet50 is unnecessary” holds in this run` + (d.resnetInit === 'imagenet' ? '.' : ', but only against a ResNet50 that did not start from ImageNet weights.'));
+    const imagenet = d.resnetInit === 'imagenet';
+    const init = imagenet ? 'the ImageNet-initialised ResNet50' : 'ResNet50';
+    const caveat = imagenet ? '' : ' This ResNet50 was trained from random weights, not from the study’s ImageNet start, so the claim is not tested against the study’s baseline.';
+    if (worse.length === 0) out.push(`No compact CNN is measurably less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
     else
       out.push(
-        `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${PROTOCOL_NAMES[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.`,
+        `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${PROTOCOL_NAMES[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.${caveat}`,
       );
   }
   if (d.seeds === 1) out.push('Each method was trained once, so these verdicts rest on one seed and say nothing about the spread between seeds.');
