@@ -6,14 +6,18 @@
  * src/pages/figures/audit/; nothing here is a committed dataset image.
  */
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { AUDIT_FILE, BundleError, readBytes, readJson, SPLITS_FILE, type Bundle } from '../../schema/bundle.ts';
 import { IMAGE_SIZE, PROTOCOLS, SplitsFile, type Manifest } from '../../schema/results.ts';
 import { getBundle } from '../lib/results.ts';
-import { grayscalePng } from './feature-maps.ts';
 import { PROTOCOL_LABELS } from './nearest-train.ts';
 
-/** Each image is drawn at this multiple of its 64 pixels. */
-export const PAIR_SCALE = 2;
+/**
+ * Each image is shown this many CSS pixels wide (the browser enlarges the 64-pixel PNG with
+ * `image-rendering: pixelated`): PNGs at their own size weigh half as much as enlarged ones,
+ * and these images load with the page (a lazy image would be missing from a printout).
+ */
+export const SHOWN_PX = 96;
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
 export interface ShownPair {
@@ -84,5 +88,8 @@ export function auditImagePng(image: string | undefined): Promise<Buffer> {
   const n = bytes.length / PIXELS;
   const k = Number(image);
   if (!/^\d+$/.test(image ?? '') || k >= n) throw new RangeError(`audit image: expected 0..${n - 1}, got "${image}"`);
-  return grayscalePng(bytes.subarray(k * PIXELS, (k + 1) * PIXELS), IMAGE_SIZE, IMAGE_SIZE, PAIR_SCALE);
+  return sharp(bytes.subarray(k * PIXELS, (k + 1) * PIXELS), { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .toBuffer();
 }
