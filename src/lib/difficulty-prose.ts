@@ -72,8 +72,26 @@ export function auditText(d: Difficulty, manifest: Manifest): string | null {
   return (
     `The audit compared every pair of the ${int(a.images)} images (${int(a.pairs)} pairs): ${audit.representation.replace(/\.$/, '')}; it took ${sig(a.seconds)} s${audit.cacheHit ? ' when first computed (this run reused it)' : ''}. ` +
     `Two images at most ${dec(a.threshold, 2)} grey levels apart count as near-duplicates. The threshold is ${audit.thresholdRule.replace(/\.$/, '')}. ` +
-    `At it, the images form ${int(a.clusters)} clusters; the largest holds ${plural(largest.size, `${largest.class} image`)} (${pct(largest.share)} of the class).`
+    `At it, the images form ${int(a.clusters)} clusters; the largest holds ${plural(largest.size, `${largest.class} image`)} (${pct(largest.share)} of the class).` +
+    chainingText(manifest)
   );
+}
+
+/** What a larger threshold would do: the largest cluster's share of its class one grid step up and at the top of the grid. */
+export function chainingText(manifest: Manifest): string {
+  const audit = manifest.audit;
+  if (!audit) return '';
+  const classes = manifest.dataset.classes;
+  const largest = (c: (typeof audit.thresholdCurve)[number]) => {
+    const i = c.largestClusterShare.reduce((best, x, k, xs) => (x > xs[best]! ? k : best), 0);
+    return `${pct(c.largestClusterShare[i]!)} of ${classes[i] ?? `class ${i}`}`;
+  };
+  const above = audit.thresholdCurve.filter((c) => c.threshold > audit.threshold).sort((a, b) => a.threshold - b.threshold);
+  if (above.length === 0) return '';
+  const next = above[0]!;
+  const top = above[above.length - 1]!;
+  const s = ` One step up, at ${dec(next.threshold, 2)}, the largest cluster would hold ${largest(next)}`;
+  return top === next ? `${s}.` : `${s}, and at ${dec(top.threshold, 2)} ${largest(top)}: single linkage chains runs of similar images together.`;
 }
 
 /** How many held-out images have a near-copy in training, per protocol. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeDifficulty, comparisonText, difficultyConclusion, dropText, baselinesText, leakageText, testRuleText } from '../../src/lib/difficulty-prose.ts';
+import { auditText, chainingText, computeDifficulty, comparisonText, difficultyConclusion, dropText, baselinesText, leakageText, testRuleText } from '../../src/lib/difficulty-prose.ts';
 import type { Comparison, Manifest, ModelResult, Protocol, Run } from '../../schema/results.ts';
 
 /** A method's runs and seed summary from its accuracies per protocol (one entry per seed). */
@@ -38,6 +38,12 @@ function manifest(over: { comparisons?: Comparison[]; baselines?: ReturnType<typ
       cacheHit: false,
       threshold: 2.25,
       thresholdRule: 'the largest value at which no class has a cluster above 4 % of it',
+      thresholdCurve: [
+        { threshold: 2, largestClusterShare: [0.02, 0.01] },
+        { threshold: 2.25, largestClusterShare: [0.03, 0.01] },
+        { threshold: 2.5, largestClusterShare: [0.05, 0.08] },
+        { threshold: 3, largestClusterShare: [0.17, 0.1] },
+      ],
       clusters: { count: 800, perClass: [{ class: 'A', images: 500, largestCluster: 15 }, { class: 'B', images: 500, largestCluster: 5 }] },
     },
     protocols: protocols.map((p) => ({
@@ -125,6 +131,15 @@ describe('the difficulty section’s sentences', () => {
     expect(comparisonText(none, none.verdicts[0]!)).toBe('On the per-image split, this run made no paired comparisons, so the text ranks no model above another there.');
     expect(difficultyConclusion(none)).toHaveLength(1);
     expect(difficultyConclusion(none)[0]).toContain('made no paired comparisons');
+  });
+
+  it('justifies the threshold from the audit’s curve: what one step up would chain together', () => {
+    const m = manifest({ baselines: [nn] });
+    expect(chainingText(m)).toBe(' One step up, at 2.50, the largest cluster would hold 8.0% of B, and at 3.00 17.0% of A: single linkage chains runs of similar images together.');
+    const d = computeDifficulty(m, [tiny]);
+    expect(auditText(d, m)).toContain('the largest holds 15 A images (3.0% of the class). One step up');
+    (m.audit!.thresholdCurve as unknown[]).splice(2);
+    expect(chainingText(m)).toBe('');
   });
 
   it('words the change between the splits and the leakage from the data, whichever way they go', () => {
