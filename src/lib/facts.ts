@@ -10,6 +10,7 @@ import type { Budget, Manifest, ModelResult } from '../../schema/results.ts';
 import { getBundle } from './results.ts';
 import { paretoFront as frontFlags } from '../charts/pareto.ts';
 import { summarize } from './architecture.ts';
+import { separation } from './difficulty.ts';
 
 export const BASELINE_ID = 'resnet50';
 /** The study's own claim being tested: every compact CNN "above 99% accuracy". */
@@ -131,8 +132,12 @@ export interface Facts {
   fullBudget: boolean;
   /** Compact models at or above the study's claim (CLAIM). */
   compactAbove: ModelResult[];
-  /** Compact models against ResNet50 by 95% interval: above it, overlapping it, below it. */
-  versusBaseline: { better: ModelResult[]; tied: ModelResult[]; worse: ModelResult[] };
+  /**
+   * Compact models against ResNet50: more accurate, not separated, less accurate. By McNemar's
+   * test on the primary protocol over every seed pairing where the bundle has it (`by`), else by
+   * whether the 95% intervals overlap.
+   */
+  versusBaseline: { better: ModelResult[]; tied: ModelResult[]; worse: ModelResult[]; by: 'mcnemar' | 'intervals' };
   /** The budget every compact model shared, or null when they differ. */
   compactBudget: Budget | null;
   /** Epochs at which validation accuracy first reached CLAIM, with the models that did, earliest first. */
@@ -190,13 +195,7 @@ export function computeFacts(manifest: Manifest, models: ModelResult[]): Facts {
     smallestMatchingBest: [...matching].sort((a, b) => a.params.total - b.params.total)[0]!,
     fullBudget: manifest.profile.reductions.length === 0,
     compactAbove: compact.filter((m) => m.evaluation.accuracy >= CLAIM),
-    versusBaseline: baseline
-      ? {
-          better: compact.filter((m) => ci(m)[0] > ci(baseline)[1]),
-          tied: compact.filter((m) => overlaps(ci(m), ci(baseline))),
-          worse: compact.filter((m) => ci(m)[1] < ci(baseline)[0]),
-        }
-      : { better: [], tied: [], worse: [] },
+    versusBaseline: versus(manifest, compact, baseline),
     compactBudget: compact.length > 0 && sameBudget(compact) ? compact[0]!.training.budget : null,
     reaching: [...reachingEpochs.entries()].sort(([a], [b]) => a - b).map(([epoch, ms]) => ({ epoch, models: ms })),
     neverReached: models.filter((m) => epochReaching(m, CLAIM) === null),
@@ -209,6 +208,28 @@ export function computeFacts(manifest: Manifest, models: ModelResult[]): Facts {
     testSame: models.every((m) => m.evaluation.testImages === manifest.split.sizes.test),
     deepestCompact: [...compact].sort((a, b) => depth(b) - depth(a) || b.evaluation.accuracy - a.evaluation.accuracy)[0],
     byId: (id) => models.find((m) => m.id === id),
+  };
+}
+
+/** Compact models against ResNet50 (see Facts.versusBaseline). */
+function versus(manifest: Manifest, compact: readonly ModelResult[], baseline: ModelResult | undefined): Facts['versusBaseline'] {
+  if (!baseline) return { better: [], tied: [], worse: [], by: 'intervals' };
+  const protocol = manifest.protocols?.[0]?.protocol ?? 'image';
+  const tests = compact.map((m) => separation(manifest.comparisons, m.id, baseline.id, protocol));
+  if (compact.length > 0 && tests.every((t) => t !== null)) {
+    return {
+      better: compact.filter((_, i) => tests[i]!.verdict === 'a'),
+      tied: compact.filter((_, i) => tests[i]!.verdict === 'none' || tests[i]!.verdict === 'mixed'),
+      worse: compact.filter((_, i) => tests[i]!.verdict === 'b'),
+      by: 'mcnemar',
+    };
+  }
+  const ci = (m: ModelResult) => m.evaluation.accuracyCI95;
+  return {
+    better: compact.filter((m) => ci(m)[0] > ci(baseline)[1]),
+    tied: compact.filter((m) => overlaps(ci(m), ci(baseline))),
+    worse: compact.filter((m) => ci(m)[1] < ci(baseline)[0]),
+    by: 'intervals',
   };
 }
 

@@ -17,6 +17,8 @@ export const accuracyText = (m: ModelResult) => `${pct(acc(m))} (95% CI ${pctRan
 /** "98.7%, 95% CI 98.1–99.1%", for use inside parentheses. */
 const accuracyAside = (m: ModelResult) => `${pct(acc(m))}, 95% CI ${pctRange(ci(m))}`;
 const unstop = (s: string) => s.trim().replace(/\.$/, '');
+/** Why two models count as tied with ResNet50: the paired test where the bundle has it, else the intervals. */
+const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'not separated by McNemar’s test on the same test images' : 'overlapping 95% intervals');
 
 /** What a model trained on: "2 epochs on 8,000 training images per epoch" / "3 epochs on all 47,163 training images". */
 export function trainingText(m: ModelResult, trainSplit: number): string {
@@ -215,7 +217,7 @@ export function claimText(f: Facts): string | null {
     const { better, tied, worse } = f.versusBaseline;
     const parts = [
       better.length > 0 && `${names(better)} ${was(better)} measurably more accurate`,
-      tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (overlapping 95% intervals)`,
+      tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (${tiedBecause(f)})`,
       worse.length > 0 && `${names(worse)} ${was(worse)} measurably less accurate`,
     ].filter(Boolean) as string[];
     s += ` Against ResNet50 (${accuracyAside(base)}), ${parts.join('; ')}.`;
@@ -262,7 +264,7 @@ export function conclusionText(f: Facts): string[] {
       const largest = Math.max(...matched.map((m) => m.params.total));
       const parts = [
         better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ResNet50`,
-        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ResNet50 (overlapping 95% intervals)`,
+        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ResNet50 (${tiedBecause(f)})`,
       ].filter(Boolean) as string[];
       out.push(`On Medical MNIST, ResNet50’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
       const deepest = f.deepestCompact!;
