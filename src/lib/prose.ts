@@ -103,6 +103,16 @@ export function basicText(f: Facts): string | null {
   let s = `It reached ${accuracyText(basic)} test accuracy`;
   if (base) {
     const d = acc(basic) - acc(base);
+    const v = f.versusBaseline;
+    if (v.by === 'mcnemar') {
+      s += `, ${pp(d)} against ResNet50; on the same test images McNemar’s test `;
+      s += v.better.includes(basic)
+        ? 'finds the Basic CNN more accurate'
+        : v.worse.includes(basic)
+          ? 'finds ResNet50 more accurate'
+          : 'does not separate the two, so on this test set the difference is within sampling noise';
+      return `${s}.`;
+    }
     s += `, ${pp(d)} against ResNet50; the two 95% intervals `;
     s += overlaps(ci(basic), ci(base))
       ? 'overlap, so on this test set the difference is within sampling noise'
