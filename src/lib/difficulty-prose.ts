@@ -201,15 +201,22 @@ export function difficultyConclusion(d: Difficulty): string[] {
     .filter((v) => v.vsBaseline && v.best)
     .map((v) => {
       const s = v.vsBaseline!;
-      const base = `the best baseline, ${v.best!.name} (${pct(v.best![v.protocol]!.accuracy.mean, 2)})`;
+      const base = `the best baseline, ${v.best!.name} at ${pct(v.best![v.protocol]!.accuracy.mean, 2)}`;
       const where = `on the ${PROTOCOL_NAMES[v.protocol]}`;
       const all = s.better.length > 0 && s.notSeparated.length === 0 && s.worse.length === 0;
       if (all) return `${where} every compact CNN beats ${base}`;
       const worse = s.worse.length > 0 ? `, and ${list(s.worse)} ${are(s.worse)} less accurate than it` : '';
-      if (s.better.length === 0) return `${where} no compact CNN beats ${base}${worse}: there a method that needs no convolutional features does at least as well, and that split cannot show what the networks add`;
+      if (s.better.length === 0) return `${where} no compact CNN beats ${base}${worse}`;
       return `${where} only ${list(s.better)} ${s.better.length === 1 ? 'beats' : 'beat'} ${base}${worse}`;
     });
-  if (clauses.length > 0) out.push(`By McNemar’s test, ${clauses.join('; ')}.`);
+  if (clauses.length > 0) {
+    const nowhere = d.verdicts.filter((v) => v.vsBaseline && v.best && v.vsBaseline.better.length === 0);
+    const why =
+      nowhere.length === 0
+        ? ''
+        : ` On ${nowhere.length === 1 ? 'that split' : 'those splits'} no compact CNN is shown to do better than a method without convolutional features, so ${nowhere.length === 1 ? 'it does not show' : 'they do not show'} what the networks add.`;
+    out.push(`By McNemar’s test, ${clauses.join('; ')}.${why}`);
+  }
   const res = d.verdicts.filter((v) => v.vsResNet);
   if (res.length > 0) {
     const worse = res.filter((v) => v.vsResNet!.worse.length > 0);

@@ -76,8 +76,8 @@ describe('the difficulty section’s sentences', () => {
     expect(d.verdicts.map((v) => v.best?.id)).toEqual(['nearest-neighbour', 'nearest-neighbour']);
     expect(comparisonText(d, d.verdicts[0]!)).toBe('On the per-image split, TinyCNN and GAP CNN are less accurate than the best baseline, 1-NN.');
     const end = difficultyConclusion(d).join(' ');
-    expect(end).toContain('on the per-image split no compact CNN beats the best baseline, 1-NN (99.80%), and TinyCNN and GAP CNN are less accurate than it');
-    expect(end).toContain('on the grouped split no compact CNN beats the best baseline, 1-NN (95.00%)');
+    expect(end).toContain('on the per-image split no compact CNN beats the best baseline, 1-NN at 99.80%, and TinyCNN and GAP CNN are less accurate than it');
+    expect(end).toContain('on the grouped split no compact CNN beats the best baseline, 1-NN at 95.00%');
     expect(end).not.toMatch(/every compact CNN beats/);
   });
 
@@ -89,7 +89,8 @@ describe('the difficulty section’s sentences', () => {
     const d = computeDifficulty(manifest({ baselines: [nn], comparisons }), [resnet('random'), tiny]);
     expect(comparisonText(d, d.verdicts[1]!)).toBe('On the grouped split, TinyCNN is not separated from the best baseline, 1-NN. Against ResNet50, TinyCNN is not separated from it.');
     const end = difficultyConclusion(d).join(' ');
-    expect(end).toContain('on the grouped split no compact CNN beats the best baseline, 1-NN (95.00%):');
+    expect(end).toContain('on the grouped split no compact CNN beats the best baseline, 1-NN at 95.00%.');
+    expect(end).toContain('On those splits no compact CNN is shown to do better than a method without convolutional features');
     expect(end).not.toMatch(/less accurate than it/);
     expect(end).toContain('in this run “ResNet50 is unnecessary” holds. This ResNet50 was trained from random weights');
   });
@@ -106,8 +107,8 @@ describe('the difficulty section’s sentences', () => {
     ];
     const d = computeDifficulty(manifest({ baselines: [nn], comparisons }), [resnet('imagenet'), tiny, gap]);
     const end = difficultyConclusion(d).join(' ');
-    expect(end).toContain('on the grouped split every compact CNN beats the best baseline, 1-NN (95.00%)');
-    expect(end).toContain('on the per-image split no compact CNN beats the best baseline, 1-NN (99.80%)');
+    expect(end).toContain('on the grouped split every compact CNN beats the best baseline, 1-NN at 95.00%');
+    expect(end).toContain('on the per-image split no compact CNN beats the best baseline, 1-NN at 99.80%');
     expect(end).toContain('on the grouped split TinyCNN is less accurate than the ImageNet-initialised ResNet50');
     expect(end).not.toContain('“ResNet50 is unnecessary” holds');
     expect(end).not.toContain('random weights');
@@ -116,7 +117,7 @@ describe('the difficulty section’s sentences', () => {
   it('names only the CNNs that beat the baseline when some do and some do not', () => {
     const comparisons = [compare('image', 'tiny-cnn', 'nearest-neighbour', 'a'), compare('image', 'gap-cnn', 'nearest-neighbour', 'tie')];
     const d = computeDifficulty(manifest({ baselines: [nn], comparisons, grouped: false }), [model('tiny-cnn', 'TinyCNN', { image: [0.999, 0.999] }), model('gap-cnn', 'GAP CNN', { image: [0.998, 0.998] })]);
-    expect(difficultyConclusion(d)[0]).toBe('By McNemar’s test, on the per-image split only TinyCNN beats the best baseline, 1-NN (99.80%).');
+    expect(difficultyConclusion(d)[0]).toBe('By McNemar’s test, on the per-image split only TinyCNN beats the best baseline, 1-NN at 99.80%.');
     expect(comparisonText(d, d.verdicts[0]!)).toBe('On the per-image split, TinyCNN is more accurate than the best baseline, 1-NN; GAP CNN is not separated from it.');
   });
 
