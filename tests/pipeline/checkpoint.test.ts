@@ -4,33 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { trainModel, shuffled } from '../../pipeline/train/train.ts';
 import { silentReporter } from '../../pipeline/shared/progress.ts';
-import type { Budget } from '../../schema/results.ts';
-import type { ImageSet } from '../../pipeline/shared/tensors.ts';
+import { smallNet, smallData, smallBudget, indexRange } from '../helpers/small-training.ts';
 
-/** A deliberately small net so that the cpu backend trains it in milliseconds. */
-function smallNet(seed: number): tfl.LayersModel {
-  const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: [64, 64, 1], filters: 4, kernelSize: 4, strides: 4, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed }) }));
-  m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
-  return m;
-}
-
-function data(n: number): ImageSet {
-  const images = new Uint8Array(n * 4096);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let p = 0; p < 4096; p++) images[i * 4096 + p] = ((p >> (4 + labels[i]!)) & 1) * 200 + ((i * 7 + p) % 50);
-  }
-  return { images, labels, numClasses: 3 };
-}
-
-const budget = (epochs: number): Budget => ({ epochs, batchSize: 8, learningRate: 0.01, trainLimit: null, validationLimit: null, testLimit: null, timeLimitSeconds: null });
-const idx = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+const data = smallData;
+const budget = smallBudget;
+const idx = indexRange;
 
 describe('training checkpoints', () => {
   beforeAll(async () => {
