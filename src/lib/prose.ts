@@ -52,6 +52,38 @@ export function headlineSentence(f: Facts): string {
   return s;
 }
 
+/**
+ * The training design in one clause: which splits, and how many seeds per model, e.g.
+ * "on two seeded splits (one per image and one that keeps near-duplicate images together)
+ * with 3 seeds per split for every model but ResNet50 (1 seed)".
+ */
+export function designText(f: Facts): string {
+  const protocols = f.manifest.protocols?.map((p) => p.protocol) ?? ['image'];
+  const kind = { image: 'one per image', grouped: 'one that keeps near-duplicate images together' } as const;
+  const splits =
+    protocols.length === 1
+      ? protocols[0] === 'grouped'
+        ? 'on one seeded split that keeps near-duplicate images together'
+        : 'on one seeded split'
+      : `on ${spell(protocols.length)} seeded splits (${list(protocols.map((p) => kind[p]))})`;
+  const seeds = f.manifest.profile.seeds;
+  if (!seeds) return splits;
+  const counts = f.models.map((m) => ({ name: m.name, n: seeds[m.id] ?? 1 }));
+  const usual = mode(counts.map((c) => c.n));
+  const others = counts.filter((c) => c.n !== usual);
+  const per = protocols.length === 1 ? '' : ' per split';
+  const head = `with ${plural(usual, 'seed')}${per}`;
+  if (counts.length === 1) return `${splits} ${head}`;
+  return others.length === 0 ? `${splits} ${head} for every model` : `${splits} ${head} for every model but ${list(others.map((c) => `${c.name} (${plural(c.n, 'seed')})`))}`;
+}
+
+/** The most common value (the first of equals). */
+function mode(xs: number[]): number {
+  const tally = new Map<number, number>();
+  for (const x of xs) tally.set(x, (tally.get(x) ?? 0) + 1);
+  return [...tally].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
 /** Which test images the models were scored on. */
 export function testSetText(f: Facts): string {
   const test = f.manifest.split.sizes.test;

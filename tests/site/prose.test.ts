@@ -274,3 +274,27 @@ describe('sentence templates', () => {
     expect(prose.variantsIntro(facts(study()))).toMatch(/so were they here/);
   });
 });
+
+describe('designText: the splits and seeds in one clause', () => {
+  const withDesign = (protocols: Array<'image' | 'grouped'>, seeds: Partial<Record<ModelId, number>> | undefined): Facts => {
+    const models = study();
+    const m = manifest(models);
+    if (seeds) m.profile.seeds = Object.fromEntries(MODEL_IDS.map((id) => [id, seeds[id] ?? 3])) as Record<ModelId, number>;
+    const split = { ...m.split };
+    m.protocols = protocols.map((protocol) => ({ protocol, description: protocol, split, leakage: { validation: [], test: [] }, nearestTrainDistance: [], nearestTrainHistogram: [] }));
+    return computeFacts(Manifest.parse(m), models);
+  };
+
+  it('names both protocols and the model with fewer seeds', () => {
+    const t = prose.designText(withDesign(['image', 'grouped'], { resnet50: 1 }));
+    expect(t).toBe('on two seeded splits (one per image and one that keeps near-duplicate images together) with 3 seeds per split for every model but ResNet50 (1 seed)');
+  });
+
+  it('says one split and no exception when every model has the same seeds', () => {
+    expect(prose.designText(withDesign(['image'], {}))).toBe('on one seeded split with 3 seeds for every model');
+  });
+
+  it('falls back to one split without seeds for an older bundle', () => {
+    expect(prose.designText(facts(study()))).toBe('on one seeded split');
+  });
+});
