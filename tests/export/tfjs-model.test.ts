@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
@@ -36,12 +37,27 @@ describe('browser export', () => {
     model.dispose();
     expect(record.testImages).toBe(test.length);
     expect(files.weights.length).toBe(record.weightBytes);
-    // Candidates are tried smallest first; every one before the chosen fails the tolerance.
-    expect(record.candidates.map((c) => c.encoding)).toEqual(ENCODING_ORDER.slice(0, record.candidates.length));
-    expect(record.candidates.at(-1)!.encoding).toBe(record.encoding);
+    expect(record.gzipBytes).toBe(gzipSync(files.weights, { level: 9 }).length);
+    // Plain encodings are tried smallest first; coarsenings only after plain uint8 passed, smallest gzip first.
+    const plain = record.candidates.filter((c) => !c.coarsening);
+    const coarse = record.candidates.filter((c) => c.coarsening);
+    expect(plain.map((c) => c.encoding)).toEqual(ENCODING_ORDER.slice(0, plain.length));
+    if (coarse.length) {
+      expect(plain.map((c) => c.encoding)).toEqual(['uint8']);
+      expect(record.candidates[0]!.coarsening).toBeUndefined();
+      expect(coarse.map((c) => c.gzipBytes)).toEqual(coarse.map((c) => c.gzipBytes).sort((a, b) => a! - b!));
+      for (const c of coarse) expect(c.gzipBytes!).toBeLessThan(plain[0]!.gzipBytes!);
+    }
     const floatCorrect = Math.round(record.floatAccuracy * test.length);
-    for (const c of record.candidates.slice(0, -1)) expect(withinTolerance(Math.round(c.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE)).toBe(false);
-    if (record.encoding !== 'float32') expect(withinTolerance(Math.round(record.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE)).toBe(true);
+    const passes = (c: { accuracy: number }) => withinTolerance(Math.round(c.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE);
+    // The chosen one is plain uint8 (every coarsening failed) or the first candidate that passed after it.
+    const chosenAt = record.candidates.findIndex((c) => c.encoding === record.encoding && JSON.stringify(c.coarsening) === JSON.stringify(record.coarsening));
+    expect(chosenAt).toBeGreaterThanOrEqual(0);
+    expect(record.accuracy).toBe(record.candidates[chosenAt]!.accuracy);
+    if (record.encoding !== 'float32') expect(passes(record)).toBe(true);
+    if (record.coarsening) expect(chosenAt).toBe(record.candidates.length - 1);
+    else for (const c of record.candidates.slice(chosenAt + 1)) expect(passes(c)).toBe(false);
+    for (const c of plain.slice(0, plain.findIndex((c) => c.encoding === record.encoding))) expect(passes(c)).toBe(false);
     // What the browser will load.
     const loaded = await loadExported(files);
     const x = imageBatch(data, samples);
@@ -62,6 +78,9 @@ describe('browser export', () => {
     model.dispose();
     const byEncoding = Object.fromEntries(record.candidates.map((c) => [c.encoding, c.weightBytes]));
     expect(byEncoding['uint8']).toBe(params);
+    // Its dense kernel (over a quarter of its weights) is what the coarsenings shrink.
+    const coarse = record.candidates.filter((c) => c.coarsening);
+    for (const c of coarse) expect(c.encoding).toBe('uint8');
     expect(files.modelJson).not.toContain('SeededDropout');
     expect(files.modelJson).toContain('"class_name":"Dropout"');
   });

@@ -10,6 +10,7 @@ import { loadLayersModel, model as functionalModel, type LayersModel, type Symbo
 import type { TryItLayer, TryItMeta, TryItModel } from './types.ts';
 import { BadImage, checkFile, MAX_FILE_BYTES, MAX_PIXELS, resizeTo64, rgbaToGrey, SIZE, toInput } from './preprocess.ts';
 import { pickBackend } from './backend.ts';
+import { inflateGzipFetches } from './gzip-fetch.ts';
 
 /** The page promises this agreement with the pipeline on the sample images. */
 const TOLERANCE = 1e-4;
@@ -150,9 +151,10 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   const app = root.querySelector<HTMLElement>('[data-tryit-app]')!;
   root.dataset.state = 'loading';
   status.textContent = 'Loading TensorFlow.js and the models…';
+  inflateGzipFetches();
 
   const [backend, meta] = await Promise.all([
-    pickBackend(),
+    pickBackend(root.dataset.wasm!),
     fetch(root.dataset.meta!).then((r) => {
       if (!r.ok) throw new Error(`${root.dataset.meta}: HTTP ${r.status}`);
       return r.json() as Promise<TryItMeta>;
