@@ -110,7 +110,8 @@ async function fromFile(file: File): Promise<Input> {
   const header = checkFile(name, bytes);
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([bytes], { type: file.type }));
+    // 'from-image': turned upright as its EXIF orientation says (what the reader sees in any viewer; the page says so).
+    bitmap = await createImageBitmap(new Blob([bytes], { type: file.type }), { imageOrientation: 'from-image' });
   } catch {
     throw new BadImage(
       header
@@ -425,8 +426,8 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   // What this section cost to download, as this browser measured it (compressed bytes).
   const fetched = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.startTime >= started - 50);
   const bytes = fetched.reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0);
-  const weights = meta.models.reduce((s, m) => s + m.weightBytes, 0);
-  status.textContent = `Running ${meta.models.length} models on ${backend.description}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}. This section downloaded ${kB(bytes)} (TensorFlow.js, ${kB(weights)} of model weights, the sample images).`;
+  const weights = meta.models.reduce((s, m) => s + m.downloadBytes, 0);
+  status.textContent = `Running ${meta.models.length} models on ${backend.description}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}. This section downloaded ${kB(bytes)} (TensorFlow.js, ${kB(weights)} of compressed model weights, the sample images).`;
   root.dataset.backend = backend.name;
   root.dataset.downloaded = String(bytes);
 }

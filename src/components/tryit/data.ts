@@ -34,6 +34,7 @@ export function tryItMeta(): TryItMeta {
       modelUrl: url(`tryit/${m.id}/model.json`),
       encoding: m.browser.encoding,
       weightBytes: m.browser.weightBytes,
+      downloadBytes: m.browser.gzipBytes ?? gzipWeights(m.id).length,
       floatAccuracy: m.browser.floatAccuracy,
       accuracy: m.browser.accuracy,
       testImages: m.browser.testImages,
