@@ -132,6 +132,7 @@ async function fromFile(file: File): Promise<Input> {
   bitmap.close();
   const grey = rgbaToGrey(ctx.getImageData(0, 0, width, height).data, width, height);
   const notes: string[] = [`${header ? header.kind.toUpperCase() : 'Image'} of ${width} × ${height} pixels${header?.kind === 'gif' ? ' (its first frame)' : ''}.`];
+  notes.push('Turned upright as its EXIF orientation tag says, if it has one: the browser’s decoder does that (the pipeline’s, sharp, keeps the stored pixel order, but no Medical MNIST image has the tag).');
   if (grey.transparent) notes.push('It has transparent pixels: they were composited on black (each channel multiplied by its opacity) before anything else.');
   notes.push(
     grey.colour
@@ -155,7 +156,8 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   inflateGzipFetches();
 
   const [backend, meta] = await Promise.all([
-    pickBackend(root.dataset.wasm!),
+    // The wasm binaries lie in tryit/wasm/, beside meta.json.
+    pickBackend(new URL('wasm/', new URL(root.dataset.meta!, location.href)).href),
     fetch(root.dataset.meta!).then((r) => {
       if (!r.ok) throw new Error(`${root.dataset.meta}: HTTP ${r.status}`);
       return r.json() as Promise<TryItMeta>;
