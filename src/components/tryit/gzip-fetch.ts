@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-async function inflated(response: Response): Promise<Response> {
+/** `response` with its body inflated when it is gzip (by its magic bytes); otherwise the same bytes. */
+export async function inflated(response: Response): Promise<Response> {
   if (!response.ok) return response;
   const bytes = new Uint8Array(await response.arrayBuffer());
   const headers = { 'Content-Type': 'application/octet-stream' };
