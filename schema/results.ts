@@ -396,6 +396,14 @@ export type WeightEncoding = z.infer<typeof WeightEncoding>;
  * encoding whose test accuracy is within `tolerance` of the float model's. Both
  * accuracies are measured by the pipeline on the same `testImages` images.
  */
+/**
+ * A uint8 encoding made more compressible (pipeline/export/quantise.ts): in each tensor holding
+ * at least a quarter of the model's weights, the codes lie on every `step`-th uint8 code
+ * counted from the code of 0, and the `prune` fraction smallest in magnitude are 0.
+ */
+export const Coarsening = z.object({ step: int.positive(), prune: z.number().min(0).max(1) });
+export type Coarsening = z.infer<typeof Coarsening>;
+
 export const BrowserModel = z.object({
   /** Bundle-relative path of model.json; its weight file (weights.bin) lies beside it. */
   modelFile: z.string(),
@@ -409,8 +417,12 @@ export const BrowserModel = z.object({
   accuracy: probability,
   /** Largest allowed accuracy drop, as a fraction (0.0005 = 0.05 percentage points). */
   tolerance: z.number().nonnegative(),
-  /** Every encoding tried, smallest first, with its weight bytes and test accuracy (float32 is the float model itself). */
-  candidates: z.array(z.object({ encoding: WeightEncoding, weightBytes: count, accuracy: probability })).min(1),
+  /** Every encoding tried, in the order tried, with its weight bytes and test accuracy (float32 is the float model itself). */
+  candidates: z.array(z.object({ encoding: WeightEncoding, weightBytes: count, accuracy: probability, coarsening: Coarsening.optional(), gzipBytes: count.optional() })).min(1),
+  /** uint8 only: how the codes of the largest tensors were made more compressible (absent: plain). */
+  coarsening: Coarsening.optional(),
+  /** gzip (level 9) size of the weight file: what the page downloads. */
+  gzipBytes: count.optional(),
   /**
    * Softmax of the exported model on the activation samples (rows follow manifest.samples), as
    * the pipeline computed it: what the browser must reproduce from samples.u8.

@@ -21,7 +21,19 @@ export { normalizeBase };
 export async function serveDist(dir: string, base = '/', port = 0): Promise<DistServer> {
   if (!existsSync(dir)) throw new Error(`${dir}: no built site here (expected the output of \`astro build\`)`);
   const prefix = normalizeBase(base);
-  const files = sirv(dir, { dev: true, etag: false, extensions: ['html'] });
+  const files = sirv(dir, {
+    dev: true,
+    etag: false,
+    extensions: ['html'],
+    // A `.gz` file is sent as the file it is (application/gzip), as GitHub Pages sends it, not
+    // with `Content-Encoding: gzip` as sirv would (the browser would then inflate it itself):
+    // the Try-it section's weights and wasm binary are such files, inflated by the page.
+    setHeaders: (res, pathname) => {
+      if (!pathname.endsWith('.gz')) return;
+      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Encoding', 'identity');
+    },
+  });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === prefix.slice(0, -1)) {

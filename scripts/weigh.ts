@@ -13,8 +13,10 @@
  *                binary, every compact model, the sample images); target 1.5 MB
  *                compressed. It must fetch nothing of this before (checked here too).
  * Text responses count at their gzip size (what GitHub Pages sends) with brotli shown
- * alongside; images, fonts, wasm and model weights count as they are (GitHub Pages
- * does not compress binary types we can rely on).
+ * alongside; images, fonts and other binaries count as they are (GitHub Pages does not
+ * compress binary types we can rely on). That is why the site stores the model weights
+ * and the wasm binary gzip-compressed (*.gz, inflated by the page): they count, and
+ * download, at their gzip size on any server.
  * Exits non-zero when a budget is exceeded.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';

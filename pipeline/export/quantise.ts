@@ -9,9 +9,9 @@
  * Decoding is not repeated here: the pipeline and the tests decode with tfjs's own
  * `decodeWeights`, the code the browser runs.
  */
-import type { WeightEncoding } from '../../schema/results.ts';
+import type { Coarsening, WeightEncoding } from '../../schema/results.ts';
 
-export { WEIGHT_ENCODINGS, type WeightEncoding } from '../../schema/results.ts';
+export { WEIGHT_ENCODINGS, type Coarsening, type WeightEncoding } from '../../schema/results.ts';
 
 /** Bytes per value of each encoding. */
 export const BYTES_PER_VALUE: Record<WeightEncoding, number> = { uint8: 1, uint16: 2, float16: 2, float32: 4 };
@@ -108,8 +108,13 @@ export function float16Bits(x: number): number {
   return sign | (rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h);
 }
 
-export interface Candidate {
+/** One way of storing a model's weights: an encoding, and for uint8 optionally a coarsening. */
+export interface Variant {
   encoding: WeightEncoding;
+  coarsening?: Coarsening;
+}
+
+export interface Candidate extends Variant {
   /** Test images the encoded model classified correctly. */
   correct: number;
 }
@@ -123,19 +128,69 @@ export function withinTolerance(candidateCorrect: number, floatCorrect: number, 
   return floatCorrect - candidateCorrect <= Math.floor(tolerance * n + 1e-9);
 }
 
-/** Tries encodings smallest first and keeps the first within tolerance; float32 always qualifies. */
+/**
+ * Tries the plain encodings in `order` (smallest first) and keeps the first within
+ * tolerance; float32 always qualifies. When plain uint8 qualifies, its `coarser` variants
+ * are tried next, in the order given (the caller's: smallest download first), and the first
+ * within tolerance replaces it. A model that already loses accuracy at plain uint8 is not
+ * tried coarser: coarsening only adds error to it.
+ */
 export async function chooseEncoding(
   order: readonly WeightEncoding[],
-  evaluate: (encoding: WeightEncoding) => Promise<number>,
+  evaluate: (variant: Variant) => Promise<number>,
   floatCorrect: number,
   n: number,
   tolerance: number,
-): Promise<{ chosen: WeightEncoding; tried: Candidate[] }> {
+  coarser: readonly Coarsening[] = [],
+): Promise<{ chosen: Variant; tried: Candidate[] }> {
   const tried: Candidate[] = [];
   for (const encoding of order) {
-    const correct = encoding === 'float32' ? floatCorrect : await evaluate(encoding);
+    const correct = encoding === 'float32' ? floatCorrect : await evaluate({ encoding });
     tried.push({ encoding, correct });
-    if (encoding === 'float32' || withinTolerance(correct, floatCorrect, n, tolerance)) return { chosen: encoding, tried };
+    if (encoding !== 'float32' && !withinTolerance(correct, floatCorrect, n, tolerance)) continue;
+    if (encoding === 'uint8')
+      for (const coarsening of coarser) {
+        const variant = { encoding, coarsening };
+        const c = await evaluate(variant);
+        tried.push({ ...variant, correct: c });
+        if (withinTolerance(c, floatCorrect, n, tolerance)) return { chosen: variant, tried };
+      }
+    return { chosen: { encoding }, tried };
   }
-  return { chosen: 'float32', tried: [...tried, { encoding: 'float32', correct: floatCorrect }] };
+  return { chosen: { encoding: 'float32' }, tried: [...tried, { encoding: 'float32', correct: floatCorrect }] };
+}
+
+/**
+ * Makes a uint8-encoded tensor more compressible, still decoded by tfjs io alone (same
+ * scale and min): the `prune` fraction of its weights smallest in magnitude become the code
+ * of 0 (exactly 0), and the other codes move to the nearest point of a grid of every
+ * `step`-th code counted from the code of 0. The file is no smaller; its gzip, what the page
+ * downloads, is: fewer distinct bytes and runs of zeros. Why hand-written: tfjs-converter
+ * offers only plain affine quantisation, and its weight-pruning tools need Python and
+ * retraining; this needs neither, and the accuracy gate decides whether it costs anything.
+ */
+export function coarsen(values: Float32Array, encoded: EncodedTensor, c: Coarsening): EncodedTensor {
+  const quant = encoded.quantization;
+  if (quant?.dtype !== 'uint8') throw new QuantiseError('coarsen: the tensor is not uint8-encoded');
+  if ((c.step === 1 && c.prune === 0) || values.length === 0) return encoded;
+  const zero = Math.min(255, Math.max(0, Math.round(-quant.min / quant.scale)));
+  let threshold = -Infinity;
+  if (c.prune > 0) {
+    const magnitudes = Float32Array.from(values, Math.abs).sort();
+    threshold = magnitudes[Math.min(magnitudes.length - 1, Math.floor(c.prune * magnitudes.length))]!;
+  }
+  const codes = encoded.bytes;
+  const out = new Uint8Array(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    if (Math.abs(values[i]!) < threshold) {
+      out[i] = zero;
+      continue;
+    }
+    let k = Math.round((codes[i]! - zero) / c.step);
+    // Past either end of 0..255 the grid point one step nearer 0 is taken.
+    if (zero + k * c.step > 255) k--;
+    if (zero + k * c.step < 0) k++;
+    out[i] = zero + k * c.step;
+  }
+  return { bytes: out, quantization: quant };
 }

@@ -3,15 +3,18 @@
  * file), weights in the smallest encoding that costs nothing measurable. Each candidate
  * encoding is decoded by tfjs itself (`loadLayersModel` from memory, the code path the
  * browser takes) and evaluated on the whole test split; the first, smallest first, whose
- * accuracy is within the tolerance of the float model's is kept.
+ * accuracy is within the tolerance of the float model's is kept. When that is plain uint8,
+ * its coarsenings (quantise.ts: pruned and on a coarser grid, so that the file gzips far
+ * smaller, still decoded by tfjs alone) are tried the same way, smallest gzip first.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gzipSync } from 'node:zlib';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import type { BrowserModel, ModelId, WeightEncoding } from '../../schema/results.ts';
+import type { BrowserModel, Coarsening, ModelId, WeightEncoding } from '../../schema/results.ts';
 import { imageBatch, type ImageSet } from '../shared/tensors.ts';
 import { predictSubset } from '../shared/predict.ts';
 import { BROWSER_WEIGHTS_FILE } from '../../schema/bundle.ts';
-import { BYTES_PER_VALUE, chooseEncoding, encodeTensor } from './quantise.ts';
+import { BYTES_PER_VALUE, chooseEncoding, coarsen, encodeTensor, type Variant } from './quantise.ts';
 
 /**
  * The models the page runs: the compact CNNs. ResNet50 is not offered: 23.5 M parameters
@@ -24,6 +27,25 @@ export const BROWSER_MODEL_IDS: readonly ModelId[] = ['basic-cnn', 'tiny-cnn', '
 export const ACCURACY_TOLERANCE = 0.0005;
 /** Smallest first; uint16 before float16 (same size, finer steps over a tensor's range). */
 export const ENCODING_ORDER: readonly WeightEncoding[] = ['uint8', 'uint16', 'float16', 'float32'];
+
+/**
+ * The coarsenings of plain uint8 that are tried (at most these five extra evaluations of the
+ * test split per model), each applied to the tensors holding at least COARSEN_SHARE of the
+ * model's weights (the big dense kernels: the bytes that matter). Chosen on the cpu build's
+ * Basic CNN and TinyCNN, whose dense kernels keep their test accuracy with 50-75 % of their
+ * weights pruned; the gate decides for each model and run.
+ */
+export const COARSENINGS: readonly Coarsening[] = [
+  { step: 4, prune: 0.9 },
+  { step: 8, prune: 0.75 },
+  { step: 4, prune: 0.75 },
+  { step: 8, prune: 0.5 },
+  { step: 1, prune: 0.5 },
+];
+export const COARSEN_SHARE = 0.25;
+
+/** gzip as the site compresses the weight file the page downloads (src/components/tryit/data.ts). */
+export const gzipBytes = (bytes: Uint8Array): number => gzipSync(bytes, { level: 9 }).length;
 
 export interface ExportedFiles {
   /** model.json's text; its weights manifest names BROWSER_WEIGHTS_FILE. */
@@ -72,8 +94,12 @@ async function floatArtifacts(model: LayersModel): Promise<FloatArtifacts> {
   return { topology: portableTopology(artifacts.modelTopology) as object, tensors };
 }
 
-function encodeArtifacts(float: FloatArtifacts, encoding: WeightEncoding): { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array } {
-  const parts = float.tensors.map((t) => ({ t, enc: encodeTensor(t.values, encoding, t.name) }));
+function encodeArtifacts(float: FloatArtifacts, variant: Variant): { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array } {
+  const total = float.tensors.reduce((n, t) => n + t.values.length, 0);
+  const parts = float.tensors.map((t) => {
+    const enc = encodeTensor(t.values, variant.encoding, t.name);
+    return { t, enc: variant.coarsening && t.values.length >= COARSEN_SHARE * total ? coarsen(t.values, enc, variant.coarsening) : enc };
+  });
   const weights = new Uint8Array(parts.reduce((n, p) => n + p.enc.bytes.length, 0));
   let at = 0;
   const specs = parts.map(({ t, enc }) => {
@@ -86,12 +112,19 @@ function encodeArtifacts(float: FloatArtifacts, encoding: WeightEncoding): { spe
   return { specs, weights };
 }
 
-function toFiles(float: FloatArtifacts, encoded: { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array }, encoding: WeightEncoding): ExportedFiles {
+/** E.g. "uint8", "uint8, 75 % pruned, every 4th code". */
+export function describeVariant(v: Variant): string {
+  if (!v.coarsening) return v.encoding;
+  const { step, prune } = v.coarsening;
+  return `${v.encoding}, ${Math.round(prune * 100)} % pruned${step > 1 ? `, every ${step}th code` : ''}`;
+}
+
+function toFiles(float: FloatArtifacts, encoded: { specs: tf.io.WeightsManifestEntry[]; weights: Uint8Array }, variant: Variant): ExportedFiles {
   const json: tf.io.ModelJSON = {
     modelTopology: float.topology,
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_core}`,
-    convertedBy: `medical-mnist-report pipeline (weights ${encoding})`,
+    convertedBy: `medical-mnist-report pipeline (weights ${describeVariant(variant)})`,
     weightsManifest: [{ paths: [BROWSER_WEIGHTS_FILE], weights: encoded.specs }],
   };
   return { modelJson: JSON.stringify(json), weights: encoded.weights };
@@ -139,13 +172,20 @@ export async function exportForBrowser(
   const floatCorrect = opts.floatCorrect ?? (await countCorrect(model, data, test));
   const n = test.length;
   const values = float.tensors.reduce((s, t) => s + t.values.length, 0);
+  const encode = (variant: Variant) => toFiles(float, encodeArtifacts(float, variant), variant);
+  // Coarsenings smallest download first; only those smaller than plain uint8's.
+  const plainGzip = gzipBytes(encode({ encoding: 'uint8' }).weights);
+  const coarser = COARSENINGS.map((coarsening) => ({ coarsening, gzip: gzipBytes(encode({ encoding: 'uint8', coarsening }).weights) }))
+    .filter((c) => c.gzip < plainGzip)
+    .sort((a, b) => a.gzip - b.gzip)
+    .map((c) => c.coarsening);
   const { chosen, tried } = await chooseEncoding(
     ENCODING_ORDER,
-    async (encoding) => {
-      const loaded = await loadExported(toFiles(float, encodeArtifacts(float, encoding), encoding));
+    async (variant) => {
+      const loaded = await loadExported(encode(variant));
       try {
         const correct = await countCorrect(loaded, data, test);
-        opts.log?.(`${model.name}: ${encoding} weights ${(correct / n * 100).toFixed(2)}% vs float ${(floatCorrect / n * 100).toFixed(2)}% on ${n} test images`);
+        opts.log?.(`${model.name}: ${describeVariant(variant)} weights ${(correct / n * 100).toFixed(2)}% vs float ${(floatCorrect / n * 100).toFixed(2)}% on ${n} test images`);
         return correct;
       } finally {
         loaded.dispose();
@@ -154,22 +194,31 @@ export async function exportForBrowser(
     floatCorrect,
     n,
     ACCURACY_TOLERANCE,
+    coarser,
   );
-  const files = toFiles(float, encodeArtifacts(float, chosen), chosen);
+  const files = encode(chosen);
+  const chosenCorrect = tried.find((c) => c.encoding === chosen.encoding && c.coarsening === chosen.coarsening)!.correct;
   const exported = await loadExported(files);
   const softmax = await sampleSoftmax(exported, data, samples);
   exported.dispose();
-  const correctOf = (e: WeightEncoding) => tried.find((c) => c.encoding === e)!.correct;
   return {
     files,
     record: {
-      encoding: chosen,
+      encoding: chosen.encoding,
+      ...(chosen.coarsening ? { coarsening: chosen.coarsening } : {}),
       weightBytes: files.weights.length,
+      gzipBytes: gzipBytes(files.weights),
       testImages: n,
       floatAccuracy: floatCorrect / n,
-      accuracy: correctOf(chosen) / n,
+      accuracy: chosenCorrect / n,
       tolerance: ACCURACY_TOLERANCE,
-      candidates: tried.map((c) => ({ encoding: c.encoding, weightBytes: values * BYTES_PER_VALUE[c.encoding], accuracy: c.correct / n })),
+      candidates: tried.map((c) => ({
+        encoding: c.encoding,
+        ...(c.coarsening ? { coarsening: c.coarsening } : {}),
+        weightBytes: values * BYTES_PER_VALUE[c.encoding],
+        gzipBytes: gzipBytes(encode(c).weights),
+        accuracy: c.correct / n,
+      })),
       softmax,
     },
   };

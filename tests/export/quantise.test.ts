@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
-import { affineRange, chooseEncoding, encodeTensor, float16Bits, withinTolerance, QuantiseError, type WeightEncoding } from '../../pipeline/export/quantise.ts';
+import { gzipSync } from 'node:zlib';
+import { affineRange, chooseEncoding, coarsen, encodeTensor, float16Bits, withinTolerance, QuantiseError, type WeightEncoding } from '../../pipeline/export/quantise.ts';
 
 function decode(values: Float32Array, encoding: WeightEncoding): Float32Array {
   const enc = encodeTensor(values, encoding);
@@ -110,20 +111,77 @@ describe('encoding choice', () => {
   it('keeps the smallest encoding within tolerance and stops trying there', async () => {
     const accuracy: Record<WeightEncoding, number> = { uint8: 990, uint16: 999, float16: 1000, float32: 1000 };
     const asked: WeightEncoding[] = [];
-    const r = await chooseEncoding(['uint8', 'uint16', 'float16', 'float32'], async (e) => (asked.push(e), accuracy[e]), 1000, 1000, 0.001);
-    expect(r.chosen).toBe('uint16');
+    const r = await chooseEncoding(['uint8', 'uint16', 'float16', 'float32'], async (v) => (asked.push(v.encoding), accuracy[v.encoding]), 1000, 1000, 0.001, [{ step: 4, prune: 0.5 }]);
+    expect(r.chosen).toEqual({ encoding: 'uint16' });
+    // uint8 failed, so its coarsenings were never tried.
     expect(asked).toEqual(['uint8', 'uint16']);
     expect(r.tried.map((c) => c.correct)).toEqual([990, 999]);
   });
 
   it('falls back to float32 without evaluating it again', async () => {
     const asked: WeightEncoding[] = [];
-    const r = await chooseEncoding(['uint8', 'float32'], async (e) => (asked.push(e), 0), 1000, 1000, 0.0005);
-    expect(r.chosen).toBe('float32');
+    const r = await chooseEncoding(['uint8', 'float32'], async (v) => (asked.push(v.encoding), 0), 1000, 1000, 0.0005);
+    expect(r.chosen).toEqual({ encoding: 'float32' });
     expect(asked).toEqual(['uint8']);
     expect(r.tried).toEqual([
       { encoding: 'uint8', correct: 0 },
       { encoding: 'float32', correct: 1000 },
     ]);
+  });
+
+  it('when plain uint8 passes, tries its coarsenings in the order given and keeps the first within tolerance', async () => {
+    const a = { step: 8, prune: 0.9 };
+    const b = { step: 4, prune: 0.75 };
+    const c = { step: 1, prune: 0.5 };
+    const correct = new Map<unknown, number>([[undefined, 1000], [a, 990], [b, 999], [c, 1000]]);
+    const asked: unknown[] = [];
+    const r = await chooseEncoding(['uint8', 'uint16', 'float32'], async (v) => (asked.push(v.coarsening), correct.get(v.coarsening)!), 1000, 1000, 0.001, [a, b, c]);
+    expect(r.chosen).toEqual({ encoding: 'uint8', coarsening: b });
+    expect(asked).toEqual([undefined, a, b]);
+    expect(r.tried.map((t) => t.correct)).toEqual([1000, 990, 999]);
+  });
+
+  it('keeps plain uint8 when every coarsening costs accuracy', async () => {
+    const r = await chooseEncoding(['uint8', 'float32'], async (v) => (v.coarsening ? 900 : 1000), 1000, 1000, 0.0005, [{ step: 2, prune: 0 }]);
+    expect(r.chosen).toEqual({ encoding: 'uint8' });
+    expect(r.tried).toHaveLength(2);
+  });
+});
+
+describe('coarsening uint8 codes', () => {
+  const values = Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 12.9898) * 0.3 + (i % 7 === 0 ? 0.05 : -0.02));
+  const plain = encodeTensor(values, 'uint8');
+  const q = plain.quantization as { scale: number; min: number };
+  const zero = Math.round(-q.min / q.scale);
+
+  it('prunes the given fraction to exactly 0 and keeps every other code on the grid counted from the code of 0, within half a step', () => {
+    const out = coarsen(values, plain, { step: 4, prune: 0.75 });
+    expect(out.quantization).toEqual(plain.quantization);
+    const decoded = decode(values, 'uint8'); // plain decoding, for the distance check
+    let zeros = 0;
+    for (let i = 0; i < values.length; i++) {
+      const code = out.bytes[i]!;
+      expect(Math.abs(code - zero) % 4).toBe(0);
+      if (code === zero) zeros++;
+      else expect(Math.abs(code * q.scale + q.min - decoded[i]!)).toBeLessThanOrEqual(2 * q.scale + 1e-6);
+    }
+    expect(zeros / values.length).toBeGreaterThanOrEqual(0.75);
+    expect(zeros / values.length).toBeLessThan(0.8);
+    // The code of 0 decodes to exactly 0.
+    expect(Math.abs(zero * q.scale + q.min)).toBeLessThan(1e-9);
+  });
+
+  it('prunes the smallest magnitudes first, and gzips smaller than plain uint8', () => {
+    const out = coarsen(values, plain, { step: 1, prune: 0.5 });
+    const mags = Array.from(values, Math.abs);
+    const kept = mags.filter((_, i) => out.bytes[i] !== zero);
+    const pruned = mags.filter((_, i) => out.bytes[i] === zero && plain.bytes[i] !== zero);
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...pruned));
+    expect(gzipSync(out.bytes).length).toBeLessThan(gzipSync(plain.bytes).length * 0.8);
+  });
+
+  it('leaves the tensor as is for step 1 without pruning, and refuses a tensor that is not uint8', () => {
+    expect(coarsen(values, plain, { step: 1, prune: 0 }).bytes).toEqual(plain.bytes);
+    expect(() => coarsen(values, encodeTensor(values, 'uint16'), { step: 2, prune: 0 })).toThrow(QuantiseError);
   });
 });

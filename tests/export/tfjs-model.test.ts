@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
@@ -36,12 +37,27 @@ describe('browser export', () => {
     model.dispose();
     expect(record.testImages).toBe(test.length);
     expect(files.weights.length).toBe(record.weightBytes);
-    // Candidates are tried smallest first; every one before the chosen fails the tolerance.
-    expect(record.candidates.map((c) => c.encoding)).toEqual(ENCODING_ORDER.slice(0, record.candidates.length));
-    expect(record.candidates.at(-1)!.encoding).toBe(record.encoding);
+    expect(record.gzipBytes).toBe(gzipSync(files.weights, { level: 9 }).length);
+    // Plain encodings are tried smallest first; coarsenings only after plain uint8 passed, smallest gzip first.
+    const plain = record.candidates.filter((c) => !c.coarsening);
+    const coarse = record.candidates.filter((c) => c.coarsening);
+    expect(plain.map((c) => c.encoding)).toEqual(ENCODING_ORDER.slice(0, plain.length));
+    if (coarse.length) {
+      expect(plain.map((c) => c.encoding)).toEqual(['uint8']);
+      expect(record.candidates[0]!.coarsening).toBeUndefined();
+      expect(coarse.map((c) => c.gzipBytes)).toEqual(coarse.map((c) => c.gzipBytes).sort((a, b) => a! - b!));
+      for (const c of coarse) expect(c.gzipBytes!).toBeLessThan(plain[0]!.gzipBytes!);
+    }
     const floatCorrect = Math.round(record.floatAccuracy * test.length);
-    for (const c of record.candidates.slice(0, -1)) expect(withinTolerance(Math.round(c.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE)).toBe(false);
-    if (record.encoding !== 'float32') expect(withinTolerance(Math.round(record.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE)).toBe(true);
+    const passes = (c: { accuracy: number }) => withinTolerance(Math.round(c.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE);
+    // The chosen one is plain uint8 (every coarsening failed) or the first candidate that passed after it.
+    const chosenAt = record.candidates.findIndex((c) => c.encoding === record.encoding && JSON.stringify(c.coarsening) === JSON.stringify(record.coarsening));
+    expect(chosenAt).toBeGreaterThanOrEqual(0);
+    expect(record.accuracy).toBe(record.candidates[chosenAt]!.accuracy);
+    if (record.encoding !== 'float32') expect(passes(record)).toBe(true);
+    if (record.coarsening) expect(chosenAt).toBe(record.candidates.length - 1);
+    else for (const c of record.candidates.slice(chosenAt + 1)) expect(passes(c)).toBe(false);
+    for (const c of plain.slice(0, plain.findIndex((c) => c.encoding === record.encoding))) expect(passes(c)).toBe(false);
     // What the browser will load.
     const loaded = await loadExported(files);
     const x = imageBatch(data, samples);
@@ -57,11 +73,24 @@ describe('browser export', () => {
 
   it('uint8 weights are a quarter of float32, and the dropout layer becomes a standard Dropout', async () => {
     const model = MODELS['basic-cnn'].build({ seed: 1, classes: 6 });
-    const { files, record } = await exportForBrowser(model, data, test.subarray(0, 12), samples);
+    const { files, record } = await exportForBrowser(model, data, test.subarray(0, 4), samples);
     const params = model.countParams();
     model.dispose();
     const byEncoding = Object.fromEntries(record.candidates.map((c) => [c.encoding, c.weightBytes]));
     expect(byEncoding['uint8']).toBe(params);
+    // Its dense kernel (over a quarter of its weights) is what the coarsenings shrink: on these
+    // images (an untrained model's predictions hardly move) one passes, and the page gets it.
+    const coarse = record.candidates.filter((c) => c.coarsening);
+    for (const c of coarse) expect(c.encoding).toBe('uint8');
+    expect(record.coarsening).toBeDefined();
+    expect(record.gzipBytes!).toBeLessThan(record.candidates[0]!.gzipBytes! / 2);
+    const loaded = await loadExported(files);
+    const kernelOf = (layer: string) => loaded.getLayer(layer).getWeights()[0]!.dataSync();
+    const dense = kernelOf('dense');
+    expect(dense.filter((v) => v === 0).length).toBeGreaterThanOrEqual(Math.floor(record.coarsening!.prune * dense.length));
+    // Tensors under a quarter of the weights stay plain uint8: the first conv kernel has no pruned zeros.
+    expect(kernelOf('conv1').filter((v) => v === 0).length).toBeLessThan(kernelOf('conv1').length * 0.1);
+    loaded.dispose();
     expect(files.modelJson).not.toContain('SeededDropout');
     expect(files.modelJson).toContain('"class_name":"Dropout"');
   });

@@ -122,8 +122,11 @@ describe('Try-it section', () => {
       const fetched = requests.filter((p) => /\/tryit\//.test(p));
       const exported = bundle.models.filter((m) => m.browser);
       expect(exported.map((m) => m.id).sort()).toEqual(['basic-cnn', 'gap-cnn', 'reduced-filter-cnn', 'tiny-cnn']);
-      for (const m of exported) expect(fetched).toContain(`${new URL(site.url).pathname}tryit/${m.id}/weights.bin`);
+      // Weights and the wasm binary come gzip-compressed (the page inflates them), nothing uncompressed beside them.
+      for (const m of exported) expect(fetched).toContain(`${new URL(site.url).pathname}tryit/${m.id}/weights.bin.gz`);
+      expect(requests.filter((p) => /weights\.bin$|\.wasm$/.test(p))).toEqual([]);
       expect(await page.locator('[data-tryit]').getAttribute('data-backend')).toMatch(/^(wasm|webgl)$/);
+      if ((await page.locator('[data-tryit]').getAttribute('data-backend')) === 'wasm') expect(fetched.filter((p) => /\/tryit\/wasm\/tfjs-backend-wasm[-a-z]*\.wasm\.gz$/.test(p))).toHaveLength(1);
       expect(await page.locator('[data-tryit-status]').textContent()).toMatch(/Running 4 models on (WebAssembly|WebGL).*downloaded [\d,]+ kB/);
       expect(problems).toEqual([]);
     } finally {

@@ -10,6 +10,7 @@ import { loadLayersModel, model as functionalModel, type LayersModel, type Symbo
 import type { TryItLayer, TryItMeta, TryItModel } from './types.ts';
 import { BadImage, checkFile, MAX_FILE_BYTES, MAX_PIXELS, resizeTo64, rgbaToGrey, SIZE, toInput } from './preprocess.ts';
 import { pickBackend } from './backend.ts';
+import { inflateGzipFetches } from './gzip-fetch.ts';
 
 /** The page promises this agreement with the pipeline on the sample images. */
 const TOLERANCE = 1e-4;
@@ -109,7 +110,8 @@ async function fromFile(file: File): Promise<Input> {
   const header = checkFile(name, bytes);
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([bytes], { type: file.type }));
+    // 'from-image': turned upright as its EXIF orientation says (what the reader sees in any viewer; the page says so).
+    bitmap = await createImageBitmap(new Blob([bytes], { type: file.type }), { imageOrientation: 'from-image' });
   } catch {
     throw new BadImage(
       header
@@ -130,6 +132,7 @@ async function fromFile(file: File): Promise<Input> {
   bitmap.close();
   const grey = rgbaToGrey(ctx.getImageData(0, 0, width, height).data, width, height);
   const notes: string[] = [`${header ? header.kind.toUpperCase() : 'Image'} of ${width} × ${height} pixels${header?.kind === 'gif' ? ' (its first frame)' : ''}.`];
+  notes.push('Turned upright as its EXIF orientation tag says, if it has one: the browser’s decoder does that (the pipeline’s, sharp, keeps the stored pixel order, but no Medical MNIST image has the tag).');
   if (grey.transparent) notes.push('It has transparent pixels: they were composited on black (each channel multiplied by its opacity) before anything else.');
   notes.push(
     grey.colour
@@ -150,9 +153,11 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   const app = root.querySelector<HTMLElement>('[data-tryit-app]')!;
   root.dataset.state = 'loading';
   status.textContent = 'Loading TensorFlow.js and the models…';
+  inflateGzipFetches();
 
   const [backend, meta] = await Promise.all([
-    pickBackend(),
+    // The wasm binaries lie in tryit/wasm/, beside meta.json.
+    pickBackend(new URL('wasm/', new URL(root.dataset.meta!, location.href)).href),
     fetch(root.dataset.meta!).then((r) => {
       if (!r.ok) throw new Error(`${root.dataset.meta}: HTTP ${r.status}`);
       return r.json() as Promise<TryItMeta>;
@@ -423,8 +428,8 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   // What this section cost to download, as this browser measured it (compressed bytes).
   const fetched = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.startTime >= started - 50);
   const bytes = fetched.reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0);
-  const weights = meta.models.reduce((s, m) => s + m.weightBytes, 0);
-  status.textContent = `Running ${meta.models.length} models on ${backend.description}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}. This section downloaded ${kB(bytes)} (TensorFlow.js, ${kB(weights)} of model weights, the sample images).`;
+  const weights = meta.models.reduce((s, m) => s + m.downloadBytes, 0);
+  status.textContent = `Running ${meta.models.length} models on ${backend.description}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}. This section downloaded ${kB(bytes)} (TensorFlow.js, ${kB(weights)} of compressed model weights, the sample images).`;
   root.dataset.backend = backend.name;
   root.dataset.downloaded = String(bytes);
 }

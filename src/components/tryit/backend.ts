@@ -2,12 +2,12 @@
  * The tfjs backend for the Try-it section: WebAssembly first, because it computes in
  * float32 on every device, like the pipeline (WebGL computes in float16 on many phones,
  * which would move probabilities by more than the 1e-4 the page promises); WebGL when
- * WebAssembly is unavailable. Each backend's code is fetched only if it is tried.
+ * WebAssembly is unavailable. Each backend's code is fetched only if it is tried. The
+ * WebAssembly binary comes gzip-compressed from `wasmBase` and is inflated by ./gzip-fetch.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { inflateGzipFetches } from './gzip-fetch.ts';
+import { WASM_BINARIES } from './wasm-files.ts';
 
 export interface Backend {
   name: 'wasm' | 'webgl';
@@ -19,11 +19,14 @@ export interface Backend {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function pickBackend(): Promise<Backend> {
+/** `wasmBase`: the URL of the folder holding the WebAssembly binaries as `<name>.gz` (ending in /). */
+export async function pickBackend(wasmBase: string): Promise<Backend> {
   const notes: string[] = [];
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+    inflateGzipFetches();
+    // `true`: fetch the binary through tfjs's platform fetch, which inflates it.
+    wasm.setWasmPaths(Object.fromEntries(WASM_BINARIES.map((name) => [name, `${wasmBase}${name}.gz`])), true);
     if (await tf.setBackend('wasm')) {
       await tf.ready();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

@@ -4,6 +4,7 @@
  * channel order and colour scale, so that live maps look like the static ones).
  */
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { ModelResult } from '../../../schema/results.ts';
 import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes } from '../../../schema/bundle.ts';
 import { getBundle, getSamples } from '../../lib/results.ts';
@@ -33,6 +34,7 @@ export function tryItMeta(): TryItMeta {
       modelUrl: url(`tryit/${m.id}/model.json`),
       encoding: m.browser.encoding,
       weightBytes: m.browser.weightBytes,
+      downloadBytes: m.browser.gzipBytes ?? gzipWeights(m.id).length,
       floatAccuracy: m.browser.floatAccuracy,
       accuracy: m.browser.accuracy,
       testImages: m.browser.testImages,
@@ -52,6 +54,13 @@ export function exportFile(id: string, file: 'model.json' | typeof BROWSER_WEIGH
   if (file === BROWSER_WEIGHTS_FILE && bytes.length !== model.browser.weightBytes)
     throw new BundleError(`${path}: expected ${model.browser.weightBytes} bytes (models/${id}.json browser.weightBytes), found ${bytes.length}`);
   return bytes;
+}
+
+/** The weight file as the page downloads it: gzip level 9, as the pipeline measured it (browser.gzipBytes). */
+export const WEIGHTS_GZ_FILE = `${BROWSER_WEIGHTS_FILE}.gz`;
+
+export function gzipWeights(id: string): Uint8Array {
+  return gzipSync(exportFile(id, BROWSER_WEIGHTS_FILE), { level: 9 });
 }
 
 export { getSamples };

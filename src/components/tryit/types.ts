@@ -23,6 +23,8 @@ export interface TryItModel {
   modelUrl: string;
   encoding: WeightEncoding;
   weightBytes: number;
+  /** What the page downloads of the weights: their gzip (weights.bin.gz). */
+  downloadBytes: number;
   /** Test accuracy of the float model and of this export, on `testImages` test images. */
   floatAccuracy: number;
   accuracy: number;
