@@ -15,7 +15,7 @@ import { checkBundle, readActivations } from '../../schema/bundle.ts';
 const root = resolve(import.meta.dirname, '../..');
 
 // On a software adapter the pipeline shrinks smoke to a few dozen images per model and times
-// inference at batch 1 and 16 once each (pipeline/profiles.ts). One model on one protocol:
+// inference at batch 1 and 16 once each (pipeline/profiles.ts). One model, both protocols:
 // on SwiftShader most of the time goes to compiling shaders (about a minute on 2 busy cores).
 describe('pipeline on webgpu (smoke profile, generated data)', () => {
   let out: string;
@@ -29,7 +29,7 @@ describe('pipeline on webgpu (smoke profile, generated data)', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, MEDICAL_MNIST_DATA: '' };
     // Let the pipeline find the adapter itself, as a user's run would.
     delete env['VK_ICD_FILENAMES'];
-    const r = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'pipeline/cli.ts'), 'run', '--profile', 'smoke', '--data', data, '--out', out, '--cache-dir', join(work, 'cache'), '--backend', 'webgpu', '--models', 'reduced-filter-cnn', '--split', 'image'], {
+    const r = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'pipeline/cli.ts'), 'run', '--profile', 'smoke', '--data', data, '--out', out, '--cache-dir', join(work, 'cache'), '--backend', 'webgpu', '--models', 'reduced-filter-cnn'], {
       cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000, killSignal: 'SIGKILL',
     });
     run = { code: r.status, stderr: r.stderr };
