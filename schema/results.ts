@@ -523,7 +523,12 @@ export const ModelResult = z.object({
   latency: z.object({
     backend: BackendName,
     batch1MsPerImage: z.number().positive(),
+    /** ms per image at batch 256, or at `largeBatch` where that is given. */
     batch256MsPerImage: z.number().positive(),
+    /** The large batch actually timed, when not 256 (a software WebGPU adapter times a smaller one). */
+    largeBatch: int.positive().optional(),
+    /** Why these figures are not comparable to a GPU's or the CPU backends' (a software adapter); absent otherwise. */
+    note: z.string().optional(),
   }),
   activations: z.object({
     file: z.string(),

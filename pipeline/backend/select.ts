@@ -104,3 +104,26 @@ export async function selectBackend(choice: BackendChoice, opts: { threads?: num
   }
   throw new BackendError(`no TensorFlow.js backend could be loaded: ${notes.join('; ')}`);
 }
+
+/**
+ * Runs `fn` (bulk matrix products: the near-duplicate audit) on wasm when the run trains on
+ * a software WebGPU adapter, then switches back to webgpu. SwiftShader runs those products
+ * far slower than wasm (the audit's first block of 512 × 58,954 × 256 took minutes there,
+ * against about 40 s for the whole audit on wasm). Elsewhere, and if wasm does not load,
+ * `fn` runs on the selected backend. `moved` says, for the log, where it ran when that was
+ * not the selected backend (null otherwise).
+ */
+export async function offSoftwareAdapter<T>(b: SelectedBackend, opts: { threads?: number }, fn: () => Promise<T>): Promise<{ value: T; moved: string | null }> {
+  if (b.name !== 'webgpu' || !b.adapter?.software) return { value: await fn(), moved: null };
+  try {
+    await tryWasm(opts.threads);
+  } catch (e) {
+    await tf.setBackend('webgpu');
+    return { value: await fn(), moved: `on the software adapter (wasm did not load: ${reason(e)})` };
+  }
+  try {
+    return { value: await fn(), moved: 'on wasm (faster than the software adapter at matrix products)' };
+  } finally {
+    if (!(await tf.setBackend('webgpu'))) throw new BackendError('backend webgpu: failed to switch back after running on wasm');
+  }
+}

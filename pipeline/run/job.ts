@@ -58,7 +58,7 @@ export interface ModelJob {
   /** The validation images after each epoch, and the test images (budget limits applied). */
   validation: Int32Array;
   test: Int32Array;
-  /** The whole test split: the browser export's encodings are judged on it. */
+  /** The whole test split: the browser export's encodings are judged on it (the test subset in smoke on a software adapter). */
   testSplit: Int32Array;
   /** `<Class>/<file>` of each image in `test`, in the same order (empty when the dataset's file names were not given). */
   testFiles: string[];
@@ -163,7 +163,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       trainSplit: split.train,
       validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
       test,
-      testSplit: split.test,
+      // On a software adapter the browser export is judged on the test subset: see profiles.ts.
+      testSplit: run.adapter?.software && run.profile.name === 'smoke' ? test : split.test,
       testFiles: dataset.files ? Array.from(test, (i) => dataset.files![i] ?? '') : [],
       samples: run.samples,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
@@ -171,7 +172,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       cacheDir: run.cacheDir,
       backend: run.backend,
       adapter: run.adapter ?? null,
-      latency: latencyRuns(run.profile.name),
+      latency: latencyRuns(run.profile.name, run.adapter?.software === true),
     };
   }
   return jobs;

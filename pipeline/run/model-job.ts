@@ -17,6 +17,7 @@ import { removeCheckpoint } from '../train/checkpoint.ts';
 import { evaluateRun } from '../evaluate/run-evaluation.ts';
 import { recordActivations } from '../evaluate/activations.ts';
 import { measureLatency } from '../evaluate/latency.ts';
+import { SOFTWARE_ADAPTER_LATENCY } from '../profiles.ts';
 import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
 import { BROWSER_MODEL_IDS, exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
@@ -133,7 +134,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
       perClassAuc: evaluation.perClassAuc,
       ece: evaluation.ece,
     },
-    latency: { backend: job.backend, ...latency },
+    latency: { backend: job.backend, ...latency, ...(job.adapter?.software ? { note: SOFTWARE_ADAPTER_LATENCY.note } : {}) },
     activations: { file: activationsPath(id), sampleCount: samples.length, layers: acts.layers },
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,

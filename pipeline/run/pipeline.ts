@@ -26,7 +26,7 @@ import { NEIGHBOURS_VERSION } from '../data/audit.ts';
 import { runBaselines } from '../baselines/run-baselines.ts';
 import { comparisons } from '../evaluate/comparisons.ts';
 import { summarise } from '../evaluate/metrics.ts';
-import { describeBackend, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
+import { describeBackend, offSoftwareAdapter, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
 import { MODELS } from '../models/index.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
@@ -109,12 +109,13 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   const ds = await loadData(opts);
   const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length };
 
-  // The audit's matrix products run on the selected backend, so select it first.
+  // The audit's matrix products run on the selected backend (wasm instead of a software
+  // WebGPU adapter), so select it first.
   const backend = await selectBackend(opts.backend, { threads: opts.threads });
   reporter.log(`backend: ${describeBackend(backend)}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
 
   let auditTask: ReturnType<Reporter['task']> | null = null;
-  const prot = await buildProtocols(
+  const { value: prot, moved: auditMoved } = await offSoftwareAdapter(backend, { threads: opts.threads }, () => buildProtocols(
     { images: ds.images, labels: ds.labels, classes: ds.classes, files: ds.files, contentHashes: ds.contentHashes, fingerprint: ds.dataset.fingerprint },
     {
       cacheDir: join(opts.cacheDir, 'datasets'),
@@ -125,12 +126,12 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
         auditTask.update(Math.round(done / 1e6));
       },
     },
-  );
-  (auditTask as ReturnType<Reporter['task']> | null)?.finish(`near-duplicate audit: every pair of ${ds.labels.length} images in ${prot.audit.seconds} s`);
+  ));
+  (auditTask as ReturnType<Reporter['task']> | null)?.finish(`near-duplicate audit: every pair of ${ds.labels.length} images in ${prot.audit.seconds} s${auditMoved ? ` ${auditMoved}` : ''}`);
   const split = prot.splits.image;
 
   const profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
-  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds });
+  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds, softwareAdapter: backend.adapter?.software === true });
   const resnet50Init: ResNet50Init = opts.models.includes('resnet50')
     ? await resolveResnet50Init({
         choice: opts.resnetInit ?? (profileName === 'smoke' ? 'random' : 'imagenet'),
