@@ -201,7 +201,7 @@ export const Audit = z.object({
     file: z.literal('audit.u8'),
     belowThreshold: z.array(AuditPair),
     aboveThreshold: z.array(AuditPair),
-    nearestTrain: z.record(Protocol, z.array(AuditPair)),
+    nearestTrain: z.partialRecord(Protocol, z.array(AuditPair)),
   }),
 });
 export type Audit = z.infer<typeof Audit>;
@@ -273,9 +273,9 @@ export const Baseline = z.object({
     note: z.string(),
   }),
   /** k-NN: validation accuracy of each k tried, per protocol; the chosen k is the best. */
-  kSelection: z.record(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
+  kSelection: z.partialRecord(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
   runs: z.array(Run).min(1),
-  summary: z.record(Protocol, ProtocolSummary),
+  summary: z.partialRecord(Protocol, ProtocolSummary),
 });
 export type Baseline = z.infer<typeof Baseline>;
 
@@ -545,7 +545,7 @@ export const ModelResult = z.object({
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),
-  summary: z.record(Protocol, ProtocolSummary).optional(),
+  summary: z.partialRecord(Protocol, ProtocolSummary).optional(),
 });
 export type ModelResult = z.infer<typeof ModelResult>;
 

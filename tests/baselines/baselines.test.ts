@@ -93,16 +93,16 @@ describe('baselines on generated images (both protocols)', () => {
       }
     }
     const [majority, nn, knn, logistic] = baselines;
-    expect(majority!.summary.image.accuracy.mean).toBeLessThan(0.3);
-    expect(majority!.summary.image.macroAuc.mean).toBe(0.5);
+    expect(majority!.summary.image!.accuracy.mean).toBeLessThan(0.3);
+    expect(majority!.summary.image!.macroAuc.mean).toBe(0.5);
     // Classes are separable by brightness: the nearest neighbour gets them all.
-    expect(nn!.summary.image.accuracy.mean).toBe(1);
-    expect(knn!.kSelection!.image.length).toBeGreaterThan(1);
+    expect(nn!.summary.image!.accuracy.mean).toBe(1);
+    expect(knn!.kSelection!.image!.length).toBeGreaterThan(1);
     expect(nn!.cost.storedNumbers).toBe(prot.splits.image.train.length * 256);
     expect(logistic!.runs.length).toBe(4); // 2 protocols × 2 seeds
-    expect(logistic!.summary.image.accuracy.n).toBe(2);
+    expect(logistic!.summary.image!.accuracy.n).toBe(2);
     expect(logistic!.runs.every((r) => r.training!.history.length === 8)).toBe(true);
-    expect(logistic!.summary.image.accuracy.mean).toBeGreaterThan(majority!.summary.image.accuracy.mean + 0.2);
+    expect(logistic!.summary.image!.accuracy.mean).toBeGreaterThan(majority!.summary.image!.accuracy.mean + 0.2);
 
     // A second call with the same inputs trains nothing: identical runs, from the cache.
     const t0 = performance.now();

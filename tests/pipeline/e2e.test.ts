@@ -71,7 +71,7 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
     const { manifest } = bundle;
     expect(manifest.protocols!.map((p) => p.protocol)).toEqual(['image', 'grouped']);
     expect(manifest.audit!.clusters.perClass.reduce((s, c) => s + c.images, 0)).toBe(180);
-    expect(manifest.audit!.figures.nearestTrain.grouped.length).toBe(6);
+    expect(manifest.audit!.figures.nearestTrain.grouped!.length).toBe(6);
     const splits = SplitsFile.parse(JSON.parse(readFileSync(join(out, 'splits.json'), 'utf8')));
     expect(splits.files.length).toBe(180);
     for (const p of manifest.protocols!) {
@@ -85,7 +85,7 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
     for (const m of bundle.models) {
       expect(m.runs!.map((r) => r.protocol)).toEqual(['image', 'grouped']);
       expect(m.runs![0]!.evaluation.accuracy).toBe(m.evaluation.accuracy);
-      expect(m.summary!.grouped.accuracy.n).toBe(1);
+      expect(m.summary!.grouped!.accuracy.n).toBe(1);
       expect(m.evaluation.macroAuc).toBeGreaterThanOrEqual(0);
     }
     // Every pair of the five models and each against the best baseline, on both protocols.
