@@ -17,21 +17,21 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { MODEL_IDS, type ModelId } from '../schema/results.ts';
-import { MODELS } from '../pipeline/models/index.ts';
+import type { ModelId } from '../schema/results.ts';
+import { getModelSpec, MODEL_IDS } from '../pipeline/models/registry.ts';
 import { median } from '../pipeline/shared/stats.ts';
 import { describeAdapter, enableWebgpu } from '../pipeline/backend/webgpu.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 type Backend = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
 const BACKENDS: readonly Backend[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
-/** The pure-JS backend trains at a few images/s: only the small nets, and little of it. */
-const CPU_MODELS: readonly ModelId[] = ['tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'];
+/** The pure-JS backend trains at a few images/s: only models that train at 250 images/s or more on one wasm lane, and little of it. */
+const onCpuBackend = (id: ModelId) => getModelSpec(id).imagesPerSecond >= 250;
 /**
- * Largest training batch per model on wasm: its heap is 32-bit (4 GB), and ResNet50 at
- * batch 128 needs more than that for its activations (the allocation fails).
+ * Largest training batch on wasm for the slowest (largest) models: its heap is 32-bit (4 GB),
+ * and ResNet50 at batch 128 needs more than that for its activations (the allocation fails).
  */
-const WASM_MAX_TRAIN_BATCH: Partial<Record<ModelId, number>> = { resnet50: 64 };
+const wasmMaxTrainBatch = (id: ModelId) => (getModelSpec(id).imagesPerSecond < 50 ? 64 : undefined);
 
 interface Row {
   model: ModelId;
@@ -116,7 +116,7 @@ async function benchModel(
   id: ModelId, backend: Backend, trainBatches: number[], inferBatches: number[], repeats: number, minSeconds: number, warmups = 1,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const model: tfl.LayersModel = MODELS[id].build({ seed: 1, classes: 6 });
+  const model: tfl.LayersModel = getModelSpec(id).build({ seed: 1, classes: 6, imageSize: 64 });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   for (const batch of trainBatches) {
     const { x, y } = randomBatch(batch, batch);
@@ -278,11 +278,11 @@ async function main(): Promise<void> {
     }
     const slow = backend === 'cpu';
     for (const id of models) {
-      if (slow && !values['cpu-all'] && !CPU_MODELS.includes(id)) continue;
+      if (slow && !values['cpu-all'] && !onCpuBackend(id)) continue;
       // The pure-JS backend (a training step takes it most of a minute): one training batch
       // size, inference at batch 1 only, one timed step and no warm-up.
       let tb = backend === 'wasm' && values['stock-wasm'] ? [] : slow ? trainBatches.slice(0, 1) : trainBatches;
-      const cap = backend === 'wasm' ? WASM_MAX_TRAIN_BATCH[id] : undefined;
+      const cap = backend === 'wasm' ? wasmMaxTrainBatch(id) : undefined;
       if (cap !== undefined && tb.some((b) => b > cap)) {
         notes.push(`${id} on wasm: training batches above ${cap} skipped (they need more than the 4 GB wasm heap)`);
         tb = tb.filter((b) => b <= cap);

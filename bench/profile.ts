@@ -8,8 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { MODEL_IDS, type ModelId } from '../schema/results.ts';
-import { MODELS } from '../pipeline/models/index.ts';
+import type { ModelId } from '../schema/results.ts';
+import { getModelSpec, MODEL_IDS } from '../pipeline/models/registry.ts';
 import { enableWasmTraining as initWasmBackend } from 'tfjs-wasm-training';
 
 const HELP = `npm run profile -- <model> [batch] [options]
@@ -56,7 +56,7 @@ const minMs = Number(values['min-ms']);
 
 const { notes } = await initWasmBackend(values.threads ? { threads: count(values.threads, '--threads') } : {});
 console.log(notes.join('\n'));
-const model = MODELS[id].build({ seed: 1, classes: 6 });
+const model = getModelSpec(id).build({ seed: 1, classes: 6, imageSize: 64 });
 model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
 const x = tf.randomUniform([batch, 64, 64, 1], 0, 1, 'float32', 1);
 const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 6), 'int32'), 6), 'float32'));

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accessSync, constants, statSync } from 'node:fs';
-import { MODEL_IDS, PROFILES, PROTOCOLS, type ModelId, type ProfileName, type Protocol } from '../schema/results.ts';
+import { PROFILES, PROTOCOLS, type ProfileName, type Protocol } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
@@ -19,16 +19,21 @@ const MAX_SEED = 2 ** 31 - 1;
 
 const HELP = `Usage: npm run pipeline -- run [options]
 
-Trains and evaluates the five models on Medical MNIST and writes the results bundle
-that the paper is built from. Models whose inputs (definition, budget, data, seed) are
+Trains and evaluates every model in pipeline/models/zoo/ on the dataset and writes the
+results bundle that the paper is built from. Models whose inputs (definition, budget, data, seed) are
 unchanged since the last run are reused, not retrained; an interrupted run resumes
 from its last finished epoch.
 
 Options:
-  --data PATH              Medical MNIST as a .zip or folder with one folder per class
-                           (default: $MEDICAL_MNIST_DATA, data/medical-mnist.zip,
-                           data/medical-mnist/, ../shared/data/medical-mnist.zip; on a
-                           networked machine it is downloaded into data/ if none exists)
+  --data PATH              the images as a .zip or folder with one folder per class
+                           (default: the --dataset descriptor's "data", else
+                           $MEDICAL_MNIST_DATA, data/medical-mnist.zip, data/medical-mnist/,
+                           ../shared/data/medical-mnist.zip; on a networked machine Medical
+                           MNIST is downloaded into data/ if none exists)
+  --dataset FILE           the dataset's descriptor (JSON: name, url, citation, licence,
+                           imageSize, classes; see docs/data.md) (default: $DATASET, else
+                           dataset.json in the data folder or <data>.dataset.json beside
+                           it, else a descriptor in datasets/ with the data's fingerprint)
   --profile NAME           ${PROFILES.join(' | ')} (default: full on a GPU, CUDA or a
                            hardware WebGPU adapter; else cpu)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that
@@ -38,7 +43,8 @@ Options:
                            number of cores on wasm/cpu, 1 on native TensorFlow; on
                            webgpu always 1: one model at a time on the adapter)
   --threads N              threads for the wasm backend's XNNPACK
-  --models LIST            comma-separated subset of ${MODEL_IDS.join(', ')} (default: all)
+  --models LIST            comma-separated model ids (default: every model file in
+                           pipeline/models/zoo/)
   --out DIR                results bundle directory (default: ${DEFAULT_RESULTS_DIR}); the site
                            renders the bundle named by $${RESULTS_DIR_ENV}, default the same,
                            so after --out DIR build the paper with ${RESULTS_DIR_ENV}=DIR.
@@ -73,6 +79,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       data: { type: 'string' },
+      dataset: { type: 'string' },
       profile: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       threads: { type: 'string' },
@@ -127,8 +134,18 @@ async function main(argv: string[]): Promise<void> {
   if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > 20)) fail(`--seeds: expected an integer from 1 to 20, got "${values.seeds}"`);
   const protocols = values.split ? [...new Set(values.split.split(',').map((p) => p.trim()))] : undefined;
   for (const p of protocols ?? []) if (!PROTOCOLS.includes(p as Protocol)) fail(`--split: unknown protocol "${p}", expected some of ${PROTOCOLS.join(', ')}`);
-  const models = values.models ? values.models.split(',').map((m) => m.trim()) : [...MODEL_IDS];
-  for (const m of models) if (!MODEL_IDS.includes(m as ModelId)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
+  // The registry imports every model file (and TensorFlow.js): after the cheap checks.
+  let MODEL_IDS: readonly string[];
+  try {
+    ({ MODEL_IDS } = await import('./models/registry.ts'));
+  } catch (e) {
+    fail(`model files: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const models = values.models ? [...new Set(values.models.split(',').map((m) => m.trim()))] : [...MODEL_IDS];
+  for (const m of models) if (!MODEL_IDS.includes(m)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
+  const dataset = values.dataset ?? (process.env.DATASET || undefined);
+  if (dataset !== undefined && !statSync(dataset, { throwIfNoEntry: false })?.isFile())
+    fail(`--dataset ${dataset}: no such file (expected a dataset descriptor, a JSON file; see docs/data.md)`);
 
   const weights = values['imagenet-weights'];
   if (weights !== undefined) {
@@ -156,13 +173,14 @@ async function main(argv: string[]): Promise<void> {
   await runPipeline({
     projectRoot: process.cwd(),
     data: values.data,
+    dataset,
     out: values.out!,
     cacheDir: resolve(values['cache-dir']!),
     profile: profile as ProfileName | undefined,
     backend: values.backend as BackendChoice,
     threads,
     jobs,
-    models: models as ModelId[],
+    models,
     seed,
     seeds,
     protocols: protocols as Protocol[] | undefined,

@@ -18,7 +18,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
-import { Manifest, ModelResult, IMAGE_SIZE, type ModelId } from './results.ts';
+import { Manifest, ModelResult, type ModelId } from './results.ts';
 import { UserError } from './errors.ts';
 
 /**
@@ -118,7 +118,12 @@ export function readBundle(dir: string): Bundle {
   const manifest = readManifest(dir);
   const classes = manifest.dataset.classes.length;
   const samples = manifest.samples.testIndices.length;
-  const models = manifest.models.map((entry) => {
+  const seen = new Set<string>();
+  const models = manifest.models.map((entry, i) => {
+    if (seen.has(entry.id)) throw new BundleError(`${join(dir, MANIFEST_FILE)}: models.${i}.id: "${entry.id}" is listed twice`);
+    seen.add(entry.id);
+    if (entry.file !== modelJsonPath(entry.id))
+      throw new BundleError(`${join(dir, MANIFEST_FILE)}: models.${i}.file: expected "${modelJsonPath(entry.id)}", found "${entry.file}"`);
     const model = readModel(dir, entry.file);
     const where = join(dir, entry.file);
     if (model.id !== entry.id) throw new BundleError(`${where}: id: expected "${entry.id}" as listed in ${MANIFEST_FILE}, found "${model.id}"`);
@@ -128,16 +133,18 @@ export function readBundle(dir: string): Bundle {
       throw new BundleError(`${where}: softmax: expected ${samples} rows of ${classes} probabilities`);
     if (model.activations.sampleCount !== samples)
       throw new BundleError(`${where}: activations.sampleCount: expected ${samples} (manifest.samples), found ${model.activations.sampleCount}`);
-    return model;
+    // The manifest's roster is the authority on how a model is presented, and its order is the paper's.
+    return { ...model, name: entry.name, role: entry.role, colour: entry.colour, studyPick: entry.studyPick };
   });
   return { dir, manifest, models };
 }
 
-/** The activation sample images: samples × 64 × 64 uint8. */
+/** The activation sample images: samples × imageSize × imageSize uint8. */
 export function readSamples(bundle: Bundle): Uint8Array {
   const file = join(bundle.dir, bundle.manifest.samples.file);
   const bytes = readBytes(file);
-  const expected = bundle.manifest.samples.testIndices.length * IMAGE_SIZE * IMAGE_SIZE;
+  const size = bundle.manifest.dataset.imageSize;
+  const expected = bundle.manifest.samples.testIndices.length * size * size;
   if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes, found ${bytes.length}`);
   return bytes;
 }
@@ -183,7 +190,8 @@ export function readMisclassified(bundle: Bundle, id: ModelId): Uint8Array {
   if (!info || info.images.length === 0) return new Uint8Array(0);
   const file = join(bundle.dir, info.file);
   const bytes = readBytes(file);
-  const expected = info.images.length * IMAGE_SIZE * IMAGE_SIZE;
+  const size = bundle.manifest.dataset.imageSize;
+  const expected = info.images.length * size * size;
   if (bytes.length !== expected) throw new BundleError(`${file}: expected ${expected} bytes (${info.images.length} images listed in ${id}.json), found ${bytes.length}`);
   return bytes;
 }

@@ -14,11 +14,23 @@
 import { z } from 'zod';
 
 export const SCHEMA_VERSION = 1;
-export const IMAGE_SIZE = 64;
 
-export const MODEL_IDS = ['resnet50', 'basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'] as const;
-export const ModelId = z.enum(MODEL_IDS);
+/**
+ * Model ids are data: whatever model files the pipeline found (pipeline/models/zoo/).
+ * The pattern keeps them safe as file names and page anchors.
+ */
+export const MODEL_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const ModelId = z.string().regex(MODEL_ID_PATTERN, 'a model id: lowercase letters, digits and hyphens');
 export type ModelId = z.infer<typeof ModelId>;
+
+/** A model's part in the study: the network the others are measured against, one of the study's simplifications, or a model the user added. */
+export const MODEL_ROLES = ['reference', 'simplification', 'added'] as const;
+export const ModelRole = z.enum(MODEL_ROLES);
+export type ModelRole = z.infer<typeof ModelRole>;
+
+/** Square grayscale images of this many pixels a side, from the smallest the models' pooling survives to the largest a 2-core machine trains in reasonable time. */
+export const MIN_IMAGE_SIZE = 16;
+export const MAX_IMAGE_SIZE = 256;
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const BackendName = z.enum(BACKENDS);
@@ -50,14 +62,32 @@ export const Budget = z.object({
 });
 export type Budget = z.infer<typeof Budget>;
 
+/** A field of Budget that a profile can set below the study's. */
+export const BUDGET_FIELDS = ['epochs', 'trainLimit', 'validationLimit', 'testLimit', 'timeLimitSeconds', 'batchSize', 'learningRate'] as const;
+
+/**
+ * One way a run falls short of the study's budget, as data (the paper phrases it).
+ * `subject`: a model id or a baseline id. For the image limits, `study` is the split size
+ * it is a part of; for time limits it is null (the study had none).
+ */
+export const Reduction = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('budget'), subject: z.string(), field: z.enum(BUDGET_FIELDS), value: z.number(), study: z.number().nullable() }),
+  z.object({ kind: z.literal('seeds'), subject: z.string(), value: int.positive(), study: int.positive() }),
+  /** A model meant to start from ImageNet weights started from random ones; `reason` says why. */
+  z.object({ kind: z.literal('random-init'), subject: z.string(), reason: z.string() }),
+  /** Trained on a software WebGPU adapter: the smoke budget cut to a few dozen images, the export judged on the test subset, latency at batch 1 and 16. */
+  z.object({ kind: z.literal('software-adapter') }),
+]);
+export type Reduction = z.infer<typeof Reduction>;
+
 export const Profile = z.object({
   name: ProfileName,
   description: z.string(),
   /** The study's own budget for comparison, stated once: what `full` means. */
   studyBudget: z.string(),
   budgets: z.record(ModelId, Budget),
-  /** Every way this run falls short of the full study, one sentence each; empty for `full`. */
-  reductions: z.array(z.string()),
+  /** Every way this run falls short of the full study; empty for `full`. */
+  reductions: z.array(Reduction),
   /** Training runs per model and protocol, each with its own initialisation and shuffling seed. */
   seeds: z.record(ModelId, int.positive()).optional(),
   /** The logistic-regression baseline's budget. */
@@ -69,9 +99,37 @@ export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
 /** An image converted on the way in, and how, e.g. "resized from 128×128; colour to grayscale". */
 export const ConvertedFile = z.object({ file: z.string(), conversion: z.string() });
 
+/**
+ * The dataset's descriptor (pipeline/data/descriptor.ts): what the data is, as its
+ * authors name it, and what size the models see. A dataset without a descriptor is named
+ * after its folder or archive, cites nothing, and trains at its images' most common size.
+ */
+export const DatasetInfo = z.object({
+  name: z.string().min(1),
+  /** Where to find it (its home page or repository), or null. */
+  url: z.string().nullable(),
+  /** How to cite it, as one reference entry, or null. */
+  citation: z.string().nullable(),
+  /** Its licence or terms of reuse as its authors state them, or null when none is stated. */
+  licence: z.string().nullable(),
+  /** What one image shows, as a plural noun phrase for the paper ("kinds of medical scan"), or null. */
+  kinds: z.string().nullable(),
+  /** Where the descriptor came from: a file, the built-in one matched by fingerprint, or none. */
+  descriptor: z.string().nullable(),
+  /** How the image size was chosen, as data: from the descriptor, or the most common size in the data. */
+  imageSizeFrom: z.enum(['descriptor', 'data']),
+  /** How the class order was chosen: the descriptor's list, or the folder names sorted by code point. */
+  classOrderFrom: z.enum(['descriptor', 'sorted']),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
 export const Dataset = z.object({
   /** Where the images were read from, as given (path or URL). */
   source: z.string(),
+  info: DatasetInfo,
+  /** Side of the square grayscale images the models see (every image is resized to it). */
+  imageSize: int.min(MIN_IMAGE_SIZE).max(MAX_IMAGE_SIZE),
+  channels: z.literal(1),
   /** SHA-256 over sorted `<Class>/<file> <sha256>\n` lines: independent of archive layout. */
   fingerprint: sha256,
   classes: z.array(z.string()).min(2),
@@ -225,8 +283,12 @@ export const RunEvaluation = z.object({
   perClassAuc: z.array(probability.nullable()),
   /** Expected calibration error (15 bins, top-label confidence). */
   ece: probability,
-  /** Predicted class of every test image of the protocol's split, one digit each, in the split's index order (for paired tests). */
-  predictions: z.string().regex(/^[0-9]*$/),
+  /**
+   * Predicted class of every test image of the protocol's split, in the split's index order
+   * (for paired tests): one digit per image where the classes are at most 10, else an array
+   * of class indices. Read it with decodePredictions.
+   */
+  predictions: z.union([z.string().regex(/^[0-9]*$/), z.array(count)]),
 });
 export type RunEvaluation = z.infer<typeof RunEvaluation>;
 
@@ -314,6 +376,12 @@ export const Samples = z.object({
 
 export const ModelEntry = z.object({
   id: ModelId,
+  name: z.string(),
+  role: ModelRole,
+  /** #rrggbb: the model's colour in every chart. */
+  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+  /** The study named this model the best balance of accuracy, efficiency and generalisation. */
+  studyPick: z.boolean().default(false),
   file: z.string(),
   /** Whether this run trained the model, or reused a result whose inputs were unchanged. */
   status: z.enum(['trained', 'reused']),
@@ -339,6 +407,8 @@ export const Manifest = z.object({
   baselines: z.array(Baseline).optional(),
   /** McNemar tests: every pair of models, and every model against the best baseline, per protocol. */
   comparisons: z.array(Comparison).optional(),
+  /** Per protocol, the baseline with the highest mean test accuracy: the one the comparisons test every model against. */
+  bestBaselines: z.partialRecord(Protocol, BaselineId).optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -482,6 +552,10 @@ export const ModelResult = z.object({
   id: ModelId,
   name: z.string(),
   description: z.string(),
+  /** The model's part in the study and its colour, from its descriptor at the time the bundle was written (manifest.models lists the same). */
+  role: ModelRole.default('added'),
+  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#777777'),
+  studyPick: z.boolean().default(false),
   /** Hash of everything that determines training: definition, budget, data fingerprint, split, seed. */
   inputsHash: sha256,
   initialWeights: z.object({ kind: z.enum(['random', 'imagenet']), source: z.string().nullable() }),
@@ -561,3 +635,13 @@ export const SplitsFile = z.object({
   cluster: z.array(count),
 });
 export type SplitsFile = z.infer<typeof SplitsFile>;
+
+/** A run's predictions as class indices (RunEvaluation.predictions in either form). */
+export function decodePredictions(p: RunEvaluation['predictions']): number[] {
+  return typeof p === 'string' ? Array.from(p, (ch) => ch.charCodeAt(0) - 48) : p;
+}
+
+/** The stored form of predictions: digits while every class fits in one, else the indices themselves. */
+export function encodePredictions(classes: number, predicted: ArrayLike<number>): RunEvaluation['predictions'] {
+  return classes <= 10 ? Array.from(predicted, (k) => String(k)).join('') : Array.from(predicted);
+}

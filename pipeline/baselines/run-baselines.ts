@@ -82,7 +82,7 @@ async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number
     const parsed = Run.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (parsed.success && parsed.data.inputsHash === hash) return parsed.data;
   }
-  const model = buildLogisticRegression({ seed, numClasses: classes.length });
+  const model = buildLogisticRegression({ seed, numClasses: classes.length, imageSize: data.imageSize });
   const label = `Logistic regression (${protocol}, seed ${seed})`;
   const checkpointFile = join(dir, `logistic-regression-${hash.slice(0, 16)}.ckpt`);
   mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@
  *   "MMNISTC1"  8 bytes, format and version
  *   uint32 LE   length of the JSON header
  *   JSON        { count, imageSize, classes, files, contentHashes, dataset }
- *   images      count × 64 × 64 bytes
+ *   images      count × imageSize × imageSize bytes
  *   labels      count bytes
  *   SHA-256     32 bytes over everything before it
  *
@@ -13,12 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { Dataset, IMAGE_SIZE } from '../../schema/results.ts';
+import { Dataset } from '../../schema/results.ts';
 import { writeFileAtomicAsync } from '../shared/atomic-write.ts';
 
 const MAGIC = Buffer.from('MMNISTC1', 'latin1');
 const DIGEST_BYTES = 32;
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
 export interface CachedDataset {
   classes: string[];
@@ -68,8 +67,9 @@ export async function readDatasetCache(file: string): Promise<CachedDataset | nu
   }
   const n = header.count;
   const imagesStart = headerStart + headerLength;
+  const PIXELS = header.imageSize * header.imageSize;
   if (
-    header.imageSize !== IMAGE_SIZE ||
+    !Number.isInteger(header.imageSize) ||
     !Number.isInteger(n) ||
     body.length !== imagesStart + n * PIXELS + n ||
     header.files?.length !== n ||
@@ -78,7 +78,7 @@ export async function readDatasetCache(file: string): Promise<CachedDataset | nu
   )
     throw new CorruptCache('sizes do not match the header');
   const parsed = Dataset.safeParse(header.dataset);
-  if (!parsed.success || parsed.data.total !== n) throw new CorruptCache('dataset description does not match the schema');
+  if (!parsed.success || parsed.data.total !== n || parsed.data.imageSize !== header.imageSize) throw new CorruptCache('dataset description does not match the schema');
   // Copies, so callers get compact arrays that do not pin the whole file buffer.
   // (Buffer#slice would share memory; the Uint8Array constructor copies.)
   const images = new Uint8Array(buf.subarray(imagesStart, imagesStart + n * PIXELS));
@@ -96,10 +96,11 @@ export async function readDatasetCache(file: string): Promise<CachedDataset | nu
 
 export async function writeDatasetCache(file: string, d: CachedDataset): Promise<void> {
   const n = d.labels.length;
+  const PIXELS = d.dataset.imageSize * d.dataset.imageSize;
   if (d.images.length !== n * PIXELS) throw new Error(`cache: ${d.images.length} image bytes for ${n} labels`);
   const header: Header = {
     count: n,
-    imageSize: IMAGE_SIZE,
+    imageSize: d.dataset.imageSize,
     classes: d.classes,
     files: d.files,
     contentHashes: d.contentHashes,

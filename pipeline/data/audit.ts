@@ -42,8 +42,10 @@ export interface NeighbourAudit {
 const MAGIC = Buffer.from('MMNISTN1', 'latin1');
 const DIGEST_BYTES = 32;
 
-export function neighbourCacheFile(cacheDir: string, fingerprint: string): string {
-  return path.join(cacheDir, `neighbours-${fingerprint.slice(0, 16)}-v${NEIGHBOURS_VERSION}-p${POOLED_SIZE}-k${NEIGHBOURS_KEPT}.bin`);
+export function neighbourCacheFile(cacheDir: string, fingerprint: string, imageSize = 64): string {
+  // 64-pixel images keep the name they had before image sizes were a choice.
+  const size = imageSize === 64 ? '' : `-s${imageSize}`;
+  return path.join(cacheDir, `neighbours-${fingerprint.slice(0, 16)}${size}-v${NEIGHBOURS_VERSION}-p${POOLED_SIZE}-k${NEIGHBOURS_KEPT}.bin`);
 }
 
 interface CacheHeader {
@@ -109,10 +111,10 @@ async function writeNeighbourCache(file: string, fingerprint: string, table: Nei
 export async function loadOrBuildNeighbours(
   images: Uint8Array,
   n: number,
-  opts: { cacheDir: string; fingerprint: string; log?: (line: string) => void; onProgress?: (done: number, total: number) => void },
+  opts: { cacheDir: string; fingerprint: string; imageSize: number; log?: (line: string) => void; onProgress?: (done: number, total: number) => void },
 ): Promise<NeighbourAudit> {
-  const features = pooledFeatures(images, n);
-  const file = neighbourCacheFile(opts.cacheDir, opts.fingerprint);
+  const features = pooledFeatures(images, n, opts.imageSize);
+  const file = neighbourCacheFile(opts.cacheDir, opts.fingerprint, opts.imageSize);
   const cached = await readNeighbourCache(file, opts.fingerprint, n);
   if (cached) return { table: cached.table, features, seconds: cached.seconds, cacheHit: true };
   const t0 = performance.now();

@@ -1,14 +1,17 @@
 /**
- * Medical MNIST from a folder or a .zip → images, labels and the manifest's Dataset
- * record, decoded once and then served from a binary cache keyed by the archive's
- * content (see archive.ts: archiveContentKey) and the decoder version.
+ * A dataset from a folder or a .zip → images, labels and the manifest's Dataset record,
+ * decoded once at the image size the descriptor (descriptor.ts) or the data chooses, and
+ * then served from a binary cache keyed by the archive's content (archive.ts:
+ * archiveContentKey), that size and the decoder version. The descriptor's name, citation
+ * and class order are applied after loading, so editing them never decodes again.
  */
 import path from 'node:path';
 import sharp from 'sharp';
 import { Dataset, type Dataset as DatasetRecord } from '../../schema/results.ts';
 import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
 import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
-import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
+import { DECODER_VERSION, decodeEach, type Decoded } from './decode.ts';
+import { classOrder, commonSize, datasetInfo, descriptorByFingerprint, type FoundDescriptor } from './descriptor.ts';
 import { DataError } from './errors.ts';
 import { virtualFs } from '../../schema/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
@@ -16,9 +19,9 @@ import { fingerprintOf, sha256Hex } from './fingerprint.ts';
 export { DataError };
 
 export interface LoadedDataset {
-  /** Class folder names sorted by code point, e.g. AbdomenCT, BreastMRI, CXR, ChestCT, Hand, HeadCT. */
+  /** Class folder names in the descriptor's order, else sorted by code point (e.g. AbdomenCT, BreastMRI, CXR, ChestCT, Hand, HeadCT). */
   classes: string[];
-  /** N × 64 × 64, row-major, in `files` order. */
+  /** N × imageSize × imageSize, row-major, in `files` order. */
   images: Uint8Array;
   /** N indices into `classes`. */
   labels: Uint8Array;
@@ -42,11 +45,20 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Images decoded at once (default DEFAULT_DECODE_CONCURRENCY). */
   concurrency?: number;
+  /** The descriptor given or found beside the data (descriptor.ts: descriptorFor), or null. */
+  descriptor?: FoundDescriptor | null;
+  /** Where datasets/ is, to recognise the data by fingerprint when no descriptor was given. */
+  projectRoot?: string;
 }
 
+/** Images whose size is looked at to choose the models' image size when no descriptor sets it. */
+const SIZE_PROBE = 32;
+
 /** What the cached pixels depend on besides the archive: this module's decoding and libvips. */
-function cacheFileFor(cacheDir: string, content: { kind: string; key: string }): string {
-  const key = sha256Hex(`medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; ${content.kind} ${content.key}`);
+function cacheFileFor(cacheDir: string, content: { kind: string; key: string }, imageSize: number): string {
+  // The 64-pixel key is the one written before image sizes were a choice, so those caches stay valid.
+  const size = imageSize === 64 ? '' : `; size ${imageSize}`;
+  const key = sha256Hex(`medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; ${content.kind} ${content.key}${size}`);
   return path.join(cacheDir, `dataset-${key.slice(0, 32)}.bin`);
 }
 
@@ -58,37 +70,86 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
   const virtual = virtualFs(where);
   if (virtual) throw new DataError(`data ${where} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
 
+  const given = opts.descriptor ?? null;
+  const sizeFromDescriptor = given?.descriptor.imageSize;
+  const imageSize = sizeFromDescriptor ?? (await probeImageSize(where));
+  log(`image size: ${imageSize} × ${imageSize} (${sizeFromDescriptor ? `from ${given!.file}` : `the most common size among the first ${SIZE_PROBE} images`})`);
   const content = await archiveContentKey(where);
-  const cacheFile = cacheFileFor(opts.cacheDir, content);
+  const cacheFile = cacheFileFor(opts.cacheDir, content, imageSize);
+  const describe = (d: Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>) =>
+    describeDataset(d, given ?? descriptorByFingerprint(opts.projectRoot ?? process.cwd(), d.dataset.fingerprint, imageSize), where, sizeFromDescriptor ? 'descriptor' : 'data');
   try {
     const cached = await readDatasetCache(cacheFile);
     if (cached) {
       for (const s of cached.dataset.skipped) warn(`skipped ${s.file}: ${s.reason}`);
       log(`dataset: ${cached.dataset.total} decoded images from the cache ${cacheFile}`);
-      return { ...cached, dataset: { ...cached.dataset, source }, cacheHit: true, cacheFile };
+      return { ...describe({ ...cached, dataset: { ...cached.dataset, source } }), cacheHit: true, cacheFile };
     }
   } catch (e) {
     if (!(e instanceof CorruptCache)) throw e;
     log(`dataset cache ${cacheFile} is unusable (${e.message}); decoding again`);
   }
 
-  const decoded = await decodeArchive(where, source, { ...opts, log, warn });
+  const decoded = await decodeArchive(where, source, imageSize, { ...opts, log, warn });
   try {
     await writeDatasetCache(cacheFile, decoded);
     log(`dataset cache written: ${cacheFile}`);
   } catch (e) {
     warn(`could not write the dataset cache ${cacheFile} (${(e as Error).message}); the next run decodes again`);
-    return { ...decoded, cacheHit: false, cacheFile: null };
+    return { ...describe(decoded), cacheHit: false, cacheFile: null };
   }
-  return { ...decoded, cacheHit: false, cacheFile };
+  return { ...describe(decoded), cacheHit: false, cacheFile };
+}
+
+/**
+ * The most common size among the first images (a side; non-square images count by their
+ * longer side), for data without a descriptor: the size its images mostly have, so
+ * nothing is resized that need not be.
+ */
+async function probeImageSize(where: string): Promise<number> {
+  const archive = await openArchive(where);
+  const sizes: [number, number][] = [];
+  try {
+    for await (const f of archive.read()) {
+      if (f.readError) continue;
+      try {
+        const meta = await sharp(f.bytes).metadata();
+        if (meta.width && meta.height) sizes.push([meta.width, meta.height]);
+      } catch {
+        // Undecodable files are named when the data is decoded; here they just do not count.
+      }
+      if (sizes.length >= SIZE_PROBE) break;
+    }
+  } finally {
+    await archive.close();
+  }
+  return commonSize(sizes);
+}
+
+/** Applies the descriptor: its record in the manifest, and the class order (labels follow it). */
+function describeDataset(
+  d: Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>,
+  found: FoundDescriptor | null,
+  where: string,
+  imageSizeFrom: 'descriptor' | 'data',
+): Omit<LoadedDataset, 'cacheHit' | 'cacheFile'> {
+  const order = classOrder(found, d.classes);
+  const info = datasetInfo(found, where, imageSizeFrom, order.from);
+  if (order.classes.every((c, i) => c === d.classes[i])) return { ...d, dataset: { ...d.dataset, info } };
+  const newIndex = d.classes.map((c) => order.classes.indexOf(c));
+  const labels = Uint8Array.from(d.labels, (l) => newIndex[l]!);
+  const counts = order.classes.map((c) => d.dataset.counts[d.classes.indexOf(c)]!);
+  return { ...d, classes: order.classes, labels, dataset: { ...d.dataset, classes: order.classes, counts, info } };
 }
 
 async function decodeArchive(
   where: string,
   source: string,
+  imageSize: number,
   opts: LoadOptions & { log: (l: string) => void; warn: (l: string) => void },
 ): Promise<Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>> {
   const { log, warn } = opts;
+  const PIXELS = imageSize * imageSize;
   const archive = await openArchive(where);
   const { entries, classes } = archive;
   const total = entries.length;
@@ -141,6 +202,7 @@ async function decodeArchive(
         const how = [result.resized ? `resized from ${result.width}×${result.height}` : '', result.colour ? 'colour to grayscale' : ''].filter(Boolean);
         if (how.length) converted.files.push({ file: f.file, conversion: how.join('; ') });
       },
+      imageSize,
       opts.concurrency,
     );
   } finally {
@@ -171,6 +233,10 @@ async function decodeArchive(
   converted.files.sort(byFile);
   const dataset = Dataset.parse({
     source,
+    // Replaced on every load by describeDataset (the descriptor may change without a new decode).
+    info: datasetInfo(null, where, 'data', 'sorted'),
+    imageSize,
+    channels: 1,
     fingerprint,
     classes,
     counts,

@@ -1,5 +1,5 @@
 /**
- * Image bytes → 64×64 single-channel uint8 pixels, with sharp.
+ * Image bytes → size × size single-channel uint8 pixels (the dataset's image size), with sharp.
  *
  * Medical MNIST's JPEGs decode to three identical channels (sharp outputs sRGB), so
  * "colour" means the channels actually differ somewhere; such images are reduced to
@@ -8,14 +8,12 @@
  * as Keras' image loaders do: the whole picture is kept, the aspect ratio is not).
  */
 import sharp, { type OutputInfo } from 'sharp';
-import { IMAGE_SIZE } from '../../schema/results.ts';
 
 /**
  * Part of the dataset cache key: bump whenever the pixels this module produces, or the
  * dataset record cached with them, change (2: converted files and cross-class duplicates named).
  */
 export const DECODER_VERSION = 2;
-export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 /**
  * Images decoded at once. sharp runs one libvips pipeline per image on libuv's pool (4
  * threads); for 64×64 JPEGs the per-call overhead dominates, and 8 in flight was the
@@ -52,7 +50,7 @@ function reason(e: unknown, bytes: Uint8Array): string {
   return /premature end|truncat|unexpected end/i.test(msg) || isCutOffJpeg(bytes) ? `truncated image (${msg})` : `cannot decode (${msg})`;
 }
 
-export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
+export async function decodeImage(bytes: Uint8Array, size: number): Promise<Decoded> {
   if (bytes.length === 0) throw new UndecodableImage('empty file (0 bytes)');
   let data: Buffer;
   let info: OutputInfo;
@@ -78,18 +76,18 @@ export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
   } else {
     for (let p = 0, o = 0; p < n; p++, o += channels) grey[p] = data[o]!;
   }
-  const resized = width !== IMAGE_SIZE || height !== IMAGE_SIZE;
+  const resized = width !== size || height !== size;
   if (resized) {
     try {
       grey = await sharp(grey, { raw: { width, height, channels: 1 } })
-        .resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'fill' })
+        .resize(size, size, { fit: 'fill' })
         .toColourspace('b-w') // else sharp widens the output to sRGB's three channels
         .raw()
         .toBuffer();
     } catch (e) {
-      throw new UndecodableImage(`cannot resize ${width}×${height} to ${IMAGE_SIZE}×${IMAGE_SIZE} (${String((e as Error)?.message ?? e).split("\n")[0]})`);
+      throw new UndecodableImage(`cannot resize ${width}×${height} to ${size}×${size} (${String((e as Error)?.message ?? e).split("\n")[0]})`);
     }
-    if (grey.length !== PIXELS) throw new UndecodableImage(`resizing ${width}×${height} gave ${grey.length} bytes, expected ${PIXELS}`);
+    if (grey.length !== size * size) throw new UndecodableImage(`resizing ${width}×${height} gave ${grey.length} bytes, expected ${size * size}`);
   }
   return { pixels: grey, resized, colour, width, height };
 }
@@ -102,12 +100,13 @@ export async function decodeImage(bytes: Uint8Array): Promise<Decoded> {
 export async function decodeEach<T extends { bytes: Uint8Array }>(
   items: AsyncIterable<T>,
   onResult: (item: T, result: Decoded | { error: string }) => void,
+  size: number,
   concurrency = DEFAULT_DECODE_CONCURRENCY,
 ): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   try {
     for await (const item of items) {
-      const p: Promise<void> = decodeImage(item.bytes)
+      const p: Promise<void> = decodeImage(item.bytes, size)
         .then(
           (d) => onResult(item, d),
           (e: unknown) => {

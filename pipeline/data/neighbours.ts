@@ -1,6 +1,6 @@
 /**
- * Nearest neighbours between images in a small perceptual representation: each 64×64
- * image average-pooled to 16×16 (4×4 blocks of pixels), compared by the root mean square
+ * Nearest neighbours between images in a small perceptual representation: each image
+ * average-pooled to 16×16 (4×4 blocks of pixels for a 64×64 image), compared by the root mean square
  * of the pooled grey-level differences (0–255 scale). Pooling keeps the layout of an
  * image and drops JPEG noise and one-pixel shifts, so two adjacent CT slices or two saves
  * of one scan come out a few grey levels apart, while different anatomy is tens apart.
@@ -14,26 +14,34 @@
  * symmetric updates on top of tfjs; the pieces are small.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_SIZE } from '../../schema/results.ts';
 
 /** Side of the pooled image: 16 → 4×4 blocks of the 64×64 input, 256 numbers per image. */
 export const POOLED_SIZE = 16;
 export const POOLED_DIM = POOLED_SIZE * POOLED_SIZE;
 
-/** n × 256 average-pooled grey levels (0–255), image after image. */
-export function pooledFeatures(images: Uint8Array, n: number): Float32Array {
-  const block = IMAGE_SIZE / POOLED_SIZE;
+/**
+ * n × 256 average-pooled grey levels (0–255), image after image, from `size` × `size`
+ * images. Pixel x goes to cell ⌊x · 16 / size⌋, so a size that is a multiple of 16 pools
+ * equal square blocks, and any other size (at least 16) pools blocks that differ by at
+ * most one pixel a side; each cell is the mean of its own pixels.
+ */
+export function pooledFeatures(images: Uint8Array, n: number, size: number): Float32Array {
+  if (!Number.isInteger(size) || size < POOLED_SIZE) throw new Error(`near-duplicate audit: images of ${size} pixels a side cannot be pooled to ${POOLED_SIZE}×${POOLED_SIZE} (at least ${POOLED_SIZE} needed)`);
+  if (images.length < n * size * size) throw new Error(`near-duplicate audit: ${images.length} bytes for ${n} images of ${size}×${size}`);
+  const cellOf = Int32Array.from({ length: size }, (_, x) => Math.floor((x * POOLED_SIZE) / size));
+  const perCell = new Float32Array(POOLED_SIZE);
+  for (let x = 0; x < size; x++) perCell[cellOf[x]!]!++;
   const out = new Float32Array(n * POOLED_DIM);
-  const scale = 1 / (block * block);
   for (let i = 0; i < n; i++) {
-    const src = i * IMAGE_SIZE * IMAGE_SIZE;
+    const src = i * size * size;
     const dst = i * POOLED_DIM;
-    for (let y = 0; y < IMAGE_SIZE; y++) {
-      const row = src + y * IMAGE_SIZE;
-      const outRow = dst + Math.floor(y / block) * POOLED_SIZE;
-      for (let x = 0; x < IMAGE_SIZE; x++) out[outRow + Math.floor(x / block)]! += images[row + x]!;
+    for (let y = 0; y < size; y++) {
+      const row = src + y * size;
+      const outRow = dst + cellOf[y]! * POOLED_SIZE;
+      for (let x = 0; x < size; x++) out[outRow + cellOf[x]!]! += images[row + x]!;
     }
-    for (let p = 0; p < POOLED_DIM; p++) out[dst + p]! *= scale;
+    for (let cy = 0; cy < POOLED_SIZE; cy++)
+      for (let cx = 0; cx < POOLED_SIZE; cx++) out[dst + cy * POOLED_SIZE + cx]! /= perCell[cy]! * perCell[cx]!;
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * for each how close its validation and test images are to training images. The bundle
  * records all of it (manifest.audit, manifest.protocols, splits.json, audit.u8).
  */
-import { IMAGE_SIZE, PROTOCOLS, type Audit, type Protocol, type ProtocolSplit, type Split, type SplitsFile } from '../../schema/results.ts';
+import { PROTOCOLS, type Audit, type Protocol, type ProtocolSplit, type Split, type SplitsFile } from '../../schema/results.ts';
 import {
   chooseThreshold,
   CLUSTER_SIZE_BINS,
@@ -17,12 +17,12 @@ import {
   thresholdCurve,
   THRESHOLD_STEP,
   type NeighbourAudit,
+  THRESHOLD_MAX,
 } from './audit.ts';
 import { POOLED_SIZE } from './neighbours.ts';
 import { DEFAULT_SPLIT, GROUPED_TOLERANCE, MAX_CLUSTER_SHARE, splitByClusters, splitDataset, splitDeviations, type SplitIndices } from './split.ts';
 import { K_MAX } from '../baselines/knn.ts';
 
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 /** Histogram bins: half a grey level wide, up to 40 (the last bin takes everything beyond). */
 export const HISTOGRAM_BIN = 0.5;
 const HISTOGRAM_BINS = 81;
@@ -53,7 +53,9 @@ export interface Protocols {
 }
 
 interface Dataset {
+  /** n × imageSize × imageSize. */
   images: Uint8Array;
+  imageSize: number;
   labels: Uint8Array;
   classes: string[];
   files: string[];
@@ -94,7 +96,7 @@ export async function buildProtocols(
 ): Promise<Protocols> {
   const n = ds.labels.length;
   const numClasses = ds.classes.length;
-  const neighbourAudit = await loadOrBuildNeighbours(ds.images, n, { cacheDir: opts.cacheDir, fingerprint: ds.fingerprint, log: opts.log, onProgress: opts.onProgress });
+  const neighbourAudit = await loadOrBuildNeighbours(ds.images, n, { cacheDir: opts.cacheDir, fingerprint: ds.fingerprint, imageSize: ds.imageSize, log: opts.log, onProgress: opts.onProgress });
   const { table } = neighbourAudit;
   opts.log(
     `near-duplicate audit: nearest ${table.k} of every image among all ${n.toLocaleString('en-US')} (16×16 pooled RMSE) ` +
@@ -179,6 +181,7 @@ export async function buildProtocols(
     });
   }
   const allPairs = [...pairs[0]!, ...pairs[1]!, ...PROTOCOLS.flatMap((p) => nearestPairs[p])];
+  const PIXELS = ds.imageSize * ds.imageSize;
   const figureBytes = new Uint8Array(allPairs.length * 2 * PIXELS);
   let offset = 0;
   const place = (p: { a: number; b: number; distance: number }) => {
@@ -195,13 +198,13 @@ export async function buildProtocols(
   for (let i = 0; i < n; i++) if (ds.labels[table.index[i * table.k]!] !== ds.labels[i]) nearestInOtherClass++;
 
   const audit: Audit = {
-    representation: `each 64×64 image average-pooled to ${POOLED_SIZE}×${POOLED_SIZE} (4×4 pixel blocks); distance = root mean square difference of the pooled grey levels (0–255), computed between every pair of images`,
+    representation: `each ${ds.imageSize}×${ds.imageSize} image average-pooled to ${POOLED_SIZE}×${POOLED_SIZE} (${blockText(ds.imageSize)}); distance = root mean square difference of the pooled grey levels (0–255), computed between every pair of images`,
     neighboursKept: NEIGHBOURS_KEPT,
     seconds: Math.round(neighbourAudit.seconds * 10) / 10,
     cacheHit: neighbourAudit.cacheHit,
     threshold,
     thresholdRule:
-      `the largest RMSE on a ${THRESHOLD_STEP}-grey-level grid at which no class has a near-duplicate cluster (connected component of pairs within the threshold) holding more than ${MAX_CLUSTER_SHARE * 100} % of the class; ` +
+      `the largest RMSE on a ${THRESHOLD_STEP}-grey-level grid from ${THRESHOLD_STEP} to ${THRESHOLD_MAX} (the search stops there${threshold >= THRESHOLD_MAX ? ', and this data reached it: a larger threshold was not tried' : ''}) at which no class has a near-duplicate cluster (connected component of pairs within the threshold) holding more than ${MAX_CLUSTER_SHARE * 100} % of the class; ` +
       'beyond it single linkage chains distinct images into components that swallow a large part of a class, and the grouped split could no longer be stratified within 2 points',
     maxClusterShare: MAX_CLUSTER_SHARE,
     thresholdCurve: curve.map((p) => ({ threshold: p.threshold, largestClusterShare: p.largestClusterShare.map((x) => Math.round(x * 1e4) / 1e4), withNeighbour: p.withNeighbour })),
@@ -226,4 +229,10 @@ export async function buildProtocols(
   }
   const splitsFile: SplitsFile = { files: ds.files, membership, cluster: Array.from(clusters.clusterOf) };
   return { splits, neighbours, records, audit, figureBytes, splitsFile, neighbourAudit };
+}
+
+/** How the pooling cuts an image, in words: "4×4 pixel blocks", or the range when the size is no multiple of 16. */
+function blockText(size: number): string {
+  const lo = Math.floor(size / POOLED_SIZE);
+  return size % POOLED_SIZE === 0 ? `${lo}×${lo} pixel blocks` : `blocks of ${lo} to ${lo + 1} pixels a side`;
 }

@@ -1,12 +1,12 @@
 /** Inference latency per image on the active backend, at batch 1 and batch 256 (smaller on a software adapter). */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { IMAGE_SIZE } from '../../schema/results.ts';
 import { median } from '../shared/stats.ts';
 
 /** Median ms per call of `predict` on a batch, after warm-up; stops early past `budgetMs`. */
 async function timeBatch(model: LayersModel, batch: number, runs: number, budgetMs: number): Promise<number> {
-  const x = tf.randomUniform([batch, IMAGE_SIZE, IMAGE_SIZE, 1], 0, 1, 'float32', 7);
+  const [, h, w, c] = model.inputs[0]!.shape as number[];
+  const x = tf.randomUniform([batch, h!, w!, c!], 0, 1, 'float32', 7);
   const once = async () => {
     const t0 = performance.now();
     // One call of `batch` images (predict would otherwise split it into batches of 32).

@@ -3,7 +3,7 @@
  * at most `perCell` per (true, predicted) cell, first in test-split order, each with
  * the model's softmax, and their pixels (images × 64 × 64 uint8, in the same order).
  */
-import { IMAGE_SIZE, type Misclassified } from '../../schema/results.ts';
+import type { Misclassified } from '../../schema/results.ts';
 import type { Predictions } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 
@@ -19,7 +19,7 @@ export function collectMisclassified(
   perCell = MISCLASSIFIED_PER_CELL,
 ): { info: Misclassified; pixels: Uint8Array } {
   const c = data.numClasses;
-  const size = IMAGE_SIZE * IMAGE_SIZE;
+  const size = data.imageSize * data.imageSize;
   const perCellCount = new Map<number, number>();
   const images: Misclassified['images'] = [];
   const picked: number[] = [];

@@ -3,7 +3,7 @@
  * its Wilson interval, confusion matrix, per-class and macro F1, one-vs-rest AUC,
  * calibration, and the predictions themselves (for McNemar's test between runs).
  */
-import type { RunEvaluation } from '../../schema/results.ts';
+import { encodePredictions, type RunEvaluation } from '../../schema/results.ts';
 import { confusionMatrix, expectedCalibrationError, macroAuc, macroF1, perClassAuc, perClassMetrics, wilsonInterval } from './metrics.ts';
 
 export function evaluateRun(opts: {
@@ -17,7 +17,6 @@ export function evaluateRun(opts: {
 }): RunEvaluation {
   const { labels, probs, predicted, classes } = opts;
   const c = classes.length;
-  if (c > 10) throw new Error(`run evaluation: predictions are stored one digit per image, so at most 10 classes (got ${c})`);
   const confusion = confusionMatrix(labels, predicted, c);
   const perClass = perClassMetrics(confusion, classes);
   const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
@@ -33,6 +32,6 @@ export function evaluateRun(opts: {
     macroAuc: macroAuc(auc),
     perClassAuc: auc,
     ece: expectedCalibrationError(labels, probs, c),
-    predictions: Array.from(predicted).join(''),
+    predictions: encodePredictions(c, predicted),
   };
 }

@@ -7,14 +7,21 @@
  * same model seed gives bit-identical weights on cpu, wasm and native TensorFlow.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { IMAGE_SIZE } from '../../schema/results.ts';
 
-/** What every builder takes: the seed of its initialisers and the width of its softmax (the dataset's class count). */
+/**
+ * What every builder takes: the seed of its initialisers, the width of its softmax (the
+ * dataset's class count) and the side of its square grayscale input (the dataset's image size).
+ */
 export interface BuildOptions {
   seed: number;
   classes: number;
+  imageSize: number;
 }
-export const INPUT_SHAPE: [number, number, number] = [IMAGE_SIZE, IMAGE_SIZE, 1];
+
+/** [height, width, channels] of one input image. */
+export function inputShape(opts: Pick<BuildOptions, 'imageSize'>): [number, number, number] {
+  return [opts.imageSize, opts.imageSize, 1];
+}
 
 /**
  * A 32-bit seed for one layer. A hash (murmur3's finaliser) rather than `seed + index`,

@@ -54,7 +54,3 @@ export async function resolveResnet50Init(opts: ResolveOptions): Promise<ResNet5
   }
 }
 
-/** The manifest's sentence for a ResNet50 that starts from random weights. */
-export function randomInitReduction(init: ResNet50Init): string | null {
-  return init.kind === 'random' ? `ResNet50: starts from random weights because ${init.reason}; the study fine-tuned ImageNet weights.` : null;
-}

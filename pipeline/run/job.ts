@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
 import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type ModelId, type Profile, type Protocol } from '../../schema/results.ts';
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
-import { MODELS } from '../models/index.ts';
+import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
 import { checkpointFile } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
@@ -53,6 +53,8 @@ export interface ModelJob {
   seeds: JobSeeds;
   /** The dataset's class names, in label order (the models' softmax width). */
   classes: string[];
+  /** Side of the square input images. */
+  imageSize: number;
   /** The whole training split; each epoch trains on `trainImagesOf(job, epoch)`. */
   trainSplit: Int32Array;
   /** The validation images after each epoch, and the test images (budget limits applied). */
@@ -64,7 +66,7 @@ export interface ModelJob {
   testFiles: string[];
   /** The activation samples: one test image per class. */
   samples: Int32Array;
-  /** Keras' ImageNet ResNet50 to start from (only ResNet50's job can have one): its model.json and how the bundle names it. */
+  /** Keras' ImageNet ResNet50 to start from (only a model whose file asks for it): its model.json and how the bundle names it. */
   imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
   cacheDir: string;
@@ -118,12 +120,12 @@ export interface RunFacts {
   /** The WebGPU adapter on the webgpu backend (absent or null elsewhere). */
   adapter?: GpuAdapter | null;
   /** `files`: each image's `<Class>/<file>`, to name misclassified test images (optional: they are then numbered). */
-  dataset: { fingerprint: string; classes: string[]; labels: Uint8Array; files?: readonly string[] };
+  dataset: { fingerprint: string; classes: string[]; labels: Uint8Array; imageSize: number; files?: readonly string[] };
   split: SplitIndices;
   ratios: SplitRatios;
   samples: Int32Array;
   cacheDir: string;
-  /** Where ResNet50 starts, resolved once (models/imagenet-init.ts); its weights' hash enters ResNet50's inputs hash. */
+  /** Where the models that ask for ImageNet weights start, resolved once (models/imagenet-init.ts); the weights' hash enters their inputs hash. */
   resnet50Init: ResNet50Init;
 }
 
@@ -138,10 +140,11 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const jobs = {} as Record<ModelId, ModelJob>;
   for (const id of run.models) {
     const budget = run.profile.budgets[id];
-    const weights = id === 'resnet50' ? weightsKey : null;
+    const spec = getModelSpec(id);
+    const weights = spec.imagenetWeights ? weightsKey : null;
     const hash = inputsHash({
       id,
-      definition: MODELS[id].definitionSource(dataset.classes.length),
+      definition: spec.definitionSource(dataset.classes.length, dataset.imageSize),
       budget,
       fingerprint: dataset.fingerprint,
       split: splitKey,
@@ -160,6 +163,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       budget,
       seeds,
       classes: dataset.classes,
+      imageSize: dataset.imageSize,
       trainSplit: split.train,
       validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
       test,

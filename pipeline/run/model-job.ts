@@ -7,11 +7,11 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { SCHEMA_VERSION, type ModelResult, type Run, type TrainingMethod } from '../../schema/results.ts';
 import { activationsPath, browserModelPath, misclassifiedPath } from '../../schema/bundle.ts';
-import { MODELS } from '../models/index.ts';
+import { getModelSpec } from '../models/registry.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
 import { loadImagenetWeights } from '../models/imagenet-weights.ts';
 import { ADAM, AUGMENTATION, LOSS, TESTED_CHECKPOINT, trainModel } from '../train/train.ts';
-import { PREPROCESSING } from '../shared/tensors.ts';
+import { preprocessingText } from '../shared/tensors.ts';
 import { collectMisclassified } from '../evaluate/misclassified.ts';
 import { removeCheckpoint } from '../train/checkpoint.ts';
 import { evaluateRun } from '../evaluate/run-evaluation.ts';
@@ -19,7 +19,7 @@ import { recordActivations } from '../evaluate/activations.ts';
 import { measureLatency } from '../evaluate/latency.ts';
 import { SOFTWARE_ADAPTER_LATENCY } from '../profiles.ts';
 import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
-import { BROWSER_MODEL_IDS, exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
+import { exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
@@ -33,10 +33,10 @@ export interface JobOutcome {
 
 export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Reporter): Promise<JobOutcome> {
   const { id, budget, samples } = job;
-  const spec = MODELS[id];
+  const spec = getModelSpec(id);
   // Non-primary runs say which protocol and seed they are in their progress lines.
   const label = job.primary ? spec.name : `${spec.name} (${job.protocol}, seed ${job.seed})`;
-  const model = spec.build({ seed: job.seeds.init, classes: job.classes.length });
+  const model = spec.build({ seed: job.seeds.init, classes: job.classes.length, imageSize: job.imageSize });
   let initialWeights: ModelResult['initialWeights'] = { kind: 'random', source: null };
   if (job.imagenetWeights) {
     const info = await loadImagenetWeights(model, job.imagenetWeights.modelJson);
@@ -91,7 +91,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
       .filter((l) => /Dropout$/.test(l.getClassName()))
       .map((l) => ({ layer: l.name, rate: Number((l.getConfig() as { rate?: number }).rate ?? (l as unknown as { rate: number }).rate) })),
     checkpoint: TESTED_CHECKPOINT,
-    preprocessing: PREPROCESSING,
+    preprocessing: preprocessingText(job.imageSize),
     augmentation: AUGMENTATION,
   };
 
@@ -99,9 +99,9 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
-  // The paper's Try-it section runs the compact CNNs; their quantised export is judged on the whole test split.
+  // The paper's Try-it section runs the models whose files ask for it; their quantised export is judged on the whole test split.
   let browser: BrowserExport | null = null;
-  if (BROWSER_MODEL_IDS.includes(id)) {
+  if (spec.browser) {
     reporter.log(`${spec.name}: exporting for the browser (quantised weights checked on ${job.testSplit.length} test images)`);
     browser = await exportForBrowser(model, data, job.testSplit, samples, {
       floatCorrect: testSet.length === job.testSplit.length ? correct : undefined,
@@ -114,7 +114,10 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     schemaVersion: SCHEMA_VERSION,
     id,
     name: spec.name,
-    description: spec.description,
+    description: spec.description({ classes: job.classes.length, imageSize: job.imageSize }),
+    role: spec.role,
+    colour: spec.colour!,
+    studyPick: spec.studyPick === true,
     inputsHash: job.inputsHash,
     initialWeights,
     layers: layerTable(model),

@@ -4,11 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   SCHEMA_VERSION,
-  MODEL_IDS,
-  IMAGE_SIZE,
   PROTOCOLS,
   type Manifest,
   type ModelId,
@@ -20,14 +18,15 @@ import {
 import { AUDIT_FILE, SAMPLES_FILE, SPLITS_FILE, modelJsonPath } from '../../schema/bundle.ts';
 import { resolveDataSource } from '../data/locate.ts';
 import { loadDataset } from '../data/dataset.ts';
+import { descriptorFor, readDescriptor } from '../data/descriptor.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
 import { buildProtocols } from '../data/protocols.ts';
 import { NEIGHBOURS_VERSION } from '../data/audit.ts';
 import { runBaselines } from '../baselines/run-baselines.ts';
-import { comparisons } from '../evaluate/comparisons.ts';
+import { bestBaselines, comparisons } from '../evaluate/comparisons.ts';
 import { summarise } from '../evaluate/metrics.ts';
 import { describeBackend, offSoftwareAdapter, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
-import { MODELS } from '../models/index.ts';
+import { getModelSpec, MODEL_IDS } from '../models/registry.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
 import { loadFromBundle, loadFromCache, loadRunFromCache, type StoredModel } from '../cache/models.ts';
@@ -36,11 +35,13 @@ import { chooseSamples, resolveAllJobs, type ModelJob } from './job.ts';
 import { runModelJob } from './model-job.ts';
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
-import { resolveResnet50Init, randomInitReduction, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
+import { resolveResnet50Init, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
 
 export interface RunOptions {
   projectRoot: string;
   data?: string;
+  /** The dataset descriptor file (`--dataset`); see data/descriptor.ts for where else one is found. */
+  dataset?: string;
   /** The bundle folder (`--out`; relative to projectRoot). */
   out: string;
   cacheDir: string;
@@ -62,16 +63,21 @@ export interface RunOptions {
   reporter: Reporter;
 }
 
-/** Order of training: cheap models first, so an interrupted run has the most to show. */
-const TRAINING_ORDER: ModelId[] = ['tiny-cnn', 'reduced-filter-cnn', 'gap-cnn', 'basic-cnn', 'resnet50'];
 
 async function loadData(opts: RunOptions) {
   const { reporter } = opts;
-  const source = await resolveDataSource({ cliPath: opts.data, env: process.env, projectRoot: opts.projectRoot, log: reporter.log });
-  reporter.log(`data: ${source.path} (${source.how})`);
+  const given = opts.dataset ? readDescriptor(resolve(opts.projectRoot, opts.dataset)) : null;
+  // A descriptor may name its data (relative to itself) when --data does not.
+  const fromDescriptor = !opts.data && given?.descriptor.data ? resolve(dirname(given.file), given.descriptor.data) : undefined;
+  const source = await resolveDataSource({ cliPath: opts.data ?? fromDescriptor, env: process.env, projectRoot: opts.projectRoot, log: reporter.log });
+  reporter.log(`data: ${source.path} (${fromDescriptor ? `from ${given!.file}` : source.how})`);
+  const descriptor = given ?? descriptorFor(source.path, undefined);
+  if (descriptor) reporter.log(`dataset descriptor: ${descriptor.file} (${descriptor.descriptor.name})`);
   let decode: ReturnType<Reporter['task']> | null = null;
   const ds = await loadDataset(source.path, {
     cacheDir: join(opts.cacheDir, 'datasets'),
+    descriptor,
+    projectRoot: opts.projectRoot,
     log: reporter.log,
     warn: reporter.warn,
     onProgress: (done: number, total: number) => {
@@ -81,7 +87,7 @@ async function loadData(opts: RunOptions) {
   });
   (decode as ReturnType<Reporter['task']> | null)?.finish(`decoded ${ds.labels.length} images`);
   reporter.log(
-    `dataset: ${ds.dataset.total} images in ${ds.classes.length} classes (${ds.cacheHit ? 'from cache' : 'decoded'}), fingerprint ${ds.dataset.fingerprint.slice(0, 12)}…` +
+    `dataset: ${ds.dataset.info.name}${ds.dataset.info.descriptor ? ` (${ds.dataset.info.descriptor})` : ' (no descriptor)'}, ${ds.dataset.total} images of ${ds.dataset.imageSize} × ${ds.dataset.imageSize} in ${ds.classes.length} classes (${ds.cacheHit ? 'from cache' : 'decoded'}), fingerprint ${ds.dataset.fingerprint.slice(0, 12)}…` +
       (ds.dataset.skipped.length ? `, ${ds.dataset.skipped.length} skipped` : ''),
   );
   return ds;
@@ -89,12 +95,11 @@ async function loadData(opts: RunOptions) {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Training images/s on one core (profiles.ts), for ordering jobs longest first. */
-const RATE: Record<ModelId, number> = { 'reduced-filter-cnn': 2100, 'tiny-cnn': 260, 'basic-cnn': 158, 'gap-cnn': 153, resnet50: 9.1 };
-function estimatedSeconds(job: ModelJob): number {
+/** A job's lane-seconds from its model's measured speed (ModelDescriptor.imagesPerSecond), for ordering work. */
+export function estimatedSeconds(job: ModelJob): number {
   const perEpoch = job.budget.trainLimit ?? job.trainSplit.length;
   // Inference taken as three times the training rate.
-  return (job.budget.epochs * perEpoch + (job.validation.length * job.budget.epochs + job.test.length) / 3) / RATE[job.id];
+  return (job.budget.epochs * perEpoch + (job.validation.length * job.budget.epochs + job.test.length) / 3) / getModelSpec(job.id).imagesPerSecond;
 }
 
 /** The runs of a model in the previous bundle, by inputs hash (a cleared cache still reuses them). */
@@ -107,7 +112,8 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   const startedAt = new Date().toISOString();
   const { reporter } = opts;
   const ds = await loadData(opts);
-  const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length };
+  const imageSize = ds.dataset.imageSize;
+  const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length, imageSize };
 
   // The audit's matrix products run on the selected backend (wasm instead of a software
   // WebGPU adapter), so select it first.
@@ -116,7 +122,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
 
   let auditTask: ReturnType<Reporter['task']> | null = null;
   const { value: prot, moved: auditMoved } = await offSoftwareAdapter(backend, { threads: opts.threads }, () => buildProtocols(
-    { images: ds.images, labels: ds.labels, classes: ds.classes, files: ds.files, contentHashes: ds.contentHashes, fingerprint: ds.dataset.fingerprint },
+    { images: ds.images, imageSize, labels: ds.labels, classes: ds.classes, files: ds.files, contentHashes: ds.contentHashes, fingerprint: ds.dataset.fingerprint },
     {
       cacheDir: join(opts.cacheDir, 'datasets'),
       seed: opts.seed,
@@ -131,8 +137,10 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
   const split = prot.splits.image;
 
   const profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
-  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds, softwareAdapter: backend.adapter?.software === true });
-  const resnet50Init: ResNet50Init = opts.models.includes('resnet50')
+  const selected = opts.models.map(getModelSpec);
+  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds, softwareAdapter: backend.adapter?.software === true, models: selected });
+  const pretrained = selected.filter((m) => m.imagenetWeights);
+  const resnet50Init: ResNet50Init = pretrained.length
     ? await resolveResnet50Init({
         choice: opts.resnetInit ?? (profileName === 'smoke' ? 'random' : 'imagenet'),
         randomReason: opts.resnetInit ? undefined : 'the smoke profile never downloads them (--resnet-init imagenet to use them)',
@@ -141,9 +149,8 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
         log: reporter.log,
         warn: reporter.warn,
       })
-    : { kind: 'random', reason: 'ResNet50 is not trained in this run' };
-  const reduction = opts.models.includes('resnet50') ? randomInitReduction(resnet50Init) : null;
-  if (reduction) profile.reductions.push(reduction);
+    : { kind: 'random', reason: 'no model of this run starts from ImageNet weights' };
+  if (resnet50Init.kind === 'random') for (const m of pretrained) profile.reductions.push({ kind: 'random-init', subject: m.id, reason: resnet50Init.reason });
   reporter.log(`profile: ${profileName}${opts.profile ? '' : ' (default for this backend)'}`);
 
   const protocols = opts.protocols ?? [...PROTOCOLS];
@@ -159,7 +166,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       profile,
       backend: backend.name,
       adapter: backend.adapter,
-      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, files: ds.files },
+      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, imageSize, files: ds.files },
       ratios: DEFAULT_SPLIT,
       samples,
       cacheDir: opts.cacheDir,
@@ -186,7 +193,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       runs.set(job.inputsHash, run);
       if (stored) {
         primary.set(job.id, { stored, status: 'reused' });
-        reporter.log(`${MODELS[job.id].name}: inputs unchanged, reusing the result trained ${stored.result.trainedAt} (--force retrains)`);
+        reporter.log(`${getModelSpec(job.id).name}: inputs unchanged, reusing the result trained ${stored.result.trainedAt} (--force retrains)`);
       }
     } else toTrain.push(job);
   }
@@ -234,7 +241,8 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     }
     if (failures.length) throw new TrainingError(failures.join('; ') + (primary.size ? ' (finished runs are kept for the next run)' : ''));
   } else {
-    for (const job of [...toTrain].sort((a, b) => TRAINING_ORDER.indexOf(a.id) - TRAINING_ORDER.indexOf(b.id))) {
+    // Cheap runs first, so an interrupted run has the most to show.
+    for (const job of [...toTrain].sort((a, b) => estimatedSeconds(a) - estimatedSeconds(b))) {
       const outcome = await runModelJob(job, data, reporter);
       runs.set(job.inputsHash, outcome.run);
       if (outcome.stored) primary.set(job.id, { stored: outcome.stored, status: 'trained' });
@@ -253,7 +261,10 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
         return [p, { accuracy: summarise(ev.map((e) => e.accuracy)), macroAuc: summarise(ev.map((e) => e.macroAuc)), macroF1: summarise(ev.map((e) => e.macroF1)) }];
       }),
     ) as ModelResult['summary'];
-    return { ...stored, result: { ...stored.result, runs: mine, summary } };
+    // Name, description, role and colour come from the model's file as it is now (a reused result keeps its numbers, not its wording).
+    const spec = getModelSpec(id);
+    const presentation = { name: spec.name, description: spec.description({ classes: ds.classes.length, imageSize }), role: spec.role, colour: spec.colour!, studyPick: spec.studyPick === true };
+    return { ...stored, result: { ...stored.result, ...presentation, runs: mine, summary } };
   });
 
   const testLabels = Object.fromEntries(PROTOCOLS.map((p) => [p, Uint8Array.from(prot.splits[p].test, (i) => ds.labels[i]!)])) as Record<Protocol, Uint8Array>;
@@ -263,7 +274,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     testLabels,
   });
 
-  const pixels = IMAGE_SIZE * IMAGE_SIZE;
+  const pixels = imageSize * imageSize;
   const sampleBytes = new Uint8Array(samples.length * pixels);
   samples.forEach((idx, i) => sampleBytes.set(ds.images.subarray(idx * pixels, (idx + 1) * pixels), i * pixels));
   const primaryTest = prot.splits[protocols[0]!].test;
@@ -284,12 +295,13 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       labels: Array.from(samples, (s) => ds.labels[s]!),
       files: Array.from(samples, (s) => ds.files[s]!),
     },
-    models: ordered.map((id) => ({ id, file: modelJsonPath(id), status: primary.get(id)!.status })),
+    models: models.map(({ result: m }) => ({ id: m.id, name: m.name, role: m.role, colour: m.colour, studyPick: m.studyPick, file: modelJsonPath(m.id), status: primary.get(m.id)!.status })),
     seeds: baselineSeeds,
     protocols: prot.records,
     audit: prot.audit,
     baselines: baselineResults,
     comparisons: paired,
+    bestBaselines: bestBaselines(baselineResults.map((b) => ({ id: b.id, runs: b.runs })), testLabels) as Manifest['bestBaselines'],
   };
   writeBundle(outDir, manifest, models, sampleBytes, [
     { file: SPLITS_FILE, data: JSON.stringify(prot.splitsFile) + '\n' },

@@ -43,7 +43,7 @@ process.once('message', async ({ job, datasetFile, threads }: WorkerTask) => {
     const cached = await readDatasetCache(datasetFile);
     if (!cached) throw new Error(`the decoded dataset ${datasetFile} is missing (the parent wrote it); run again`);
     await selectBackend(job.backend, { threads });
-    await runModelJob(job, { images: cached.images, labels: cached.labels, numClasses: cached.classes.length }, ipcReporter);
+    await runModelJob(job, { images: cached.images, labels: cached.labels, numClasses: cached.classes.length, imageSize: job.imageSize }, ipcReporter);
     finalMessage({ type: 'done' }, 0);
   } catch (e) {
     finalMessage({ type: 'error', message: `${job.id}: ${(e as Error).message ?? String(e)}` }, 1);

@@ -5,8 +5,8 @@
  * specs.ts lists them.
  */
 import type { Config } from 'vega-lite/types_unstable/config.js';
-import { MODEL_IDS, type Manifest, type ModelResult } from '../../schema/results.ts';
-import { CHART_FONT, MODEL_COLOURS } from './palette.ts';
+import type { Manifest, ModelResult } from '../../schema/results.ts';
+import { CHART_FONT } from './palette.ts';
 
 /** What the builders read: a bundle's manifest and models (tests pass small inline objects). */
 export interface ChartInput {
@@ -51,10 +51,10 @@ export function chartConfig(layout: ChartLayout = 'wide'): Config {
 /** The wide look, for callers that need the config object itself. */
 export const CHART_CONFIG: Config = chartConfig('wide');
 
-/** Models in the study's order, whatever order the bundle lists them in. */
+/** The models in the bundle's order (manifest.models: the order their files set). */
 export function ordered(models: readonly ModelResult[]): ModelResult[] {
   if (models.length === 0) throw new Error('chart specs: expected at least one model in the results bundle');
-  return [...models].sort((a, b) => MODEL_IDS.indexOf(a.id) - MODEL_IDS.indexOf(b.id));
+  return [...models];
 }
 
 /** The fixed model colour scale, restricted to the models present; the legend shows display names. */
@@ -63,6 +63,6 @@ export function modelColour(models: readonly ModelResult[]) {
     field: 'model',
     type: 'nominal' as const,
     title: 'Model',
-    scale: { domain: models.map((m) => m.name), range: models.map((m) => MODEL_COLOURS[m.id]) },
+    scale: { domain: models.map((m) => m.name), range: models.map((m) => m.colour) },
   };
 }

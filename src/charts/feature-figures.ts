@@ -9,8 +9,8 @@
  * crops each grid to its first column. Every image the selectors can reach counts
  * against the page-weight budget, hence the caps below.
  */
-import { IMAGE_SIZE, type ModelId, type ModelResult } from '../../schema/results.ts';
-import { getActivations, getBundle, getModel, getSamples } from '../lib/results.ts';
+import type { ModelId, ModelResult } from '../../schema/results.ts';
+import { getActivations, getBundle, getModel, getSamples, imageSize } from '../lib/results.ts';
 import { grayscalePng, gridGeometry, LayerMaps, lutColour, tileGrid, tileGridPng, type GridGeometry, type TileLayout } from './feature-maps.ts';
 
 /** At most this many channels per layer, in columns of GRID_ROWS. */
@@ -163,8 +163,9 @@ export function inputImagePng(raw: string | undefined): Promise<Buffer> {
   const sample = parseIndex('sample', raw);
   const count = getBundle().manifest.samples.testIndices.length;
   if (sample >= count) throw new RangeError(`sample: expected 0..${count - 1}, got ${sample}`);
-  const size = IMAGE_SIZE * IMAGE_SIZE;
-  return grayscalePng(getSamples().subarray(sample * size, (sample + 1) * size), IMAGE_SIZE, IMAGE_SIZE, INPUT_SCALE);
+  const side = imageSize();
+  const size = side * side;
+  return grayscalePng(getSamples().subarray(sample * size, (sample + 1) * size), side, side, INPUT_SCALE);
 }
 
 /** Pixel geometry of a layer's grid, for width/height attributes and the propagation crop. */
@@ -173,10 +174,10 @@ export function featureMapGeometry(id: ModelId, layer: number): GridGeometry {
   return gridGeometry(m.height, m.width, Math.min(GRID_CHANNELS, m.channels), LAYOUT);
 }
 
-/** The model the feature figures open on: the first compact CNN, else the first model. */
+/** The model the feature figures open on: the first model that is not the reference network, else the first model. */
 export function defaultFeatureModel(): ModelResult {
   const models = getBundle().models;
-  return models.find((m) => m.id !== 'resnet50') ?? models[0]!;
+  return models.find((m) => m.role !== 'reference') ?? models[0]!;
 }
 
 /**

@@ -3,8 +3,8 @@
  * cell lists, where their PNGs live, and the PNGs themselves (served by
  * src/pages/figures/errors/). Reads ModelResult.misclassified through src/lib/results.ts.
  */
-import { IMAGE_SIZE, type ModelId } from '../../schema/results.ts';
-import { getBundle, getMisclassifiedPixels, getModel } from '../lib/results.ts';
+import type { ModelId } from '../../schema/results.ts';
+import { getBundle, getMisclassifiedPixels, getModel, imageSize } from '../lib/results.ts';
 import { grayscalePng } from './feature-maps.ts';
 
 /** Shown at twice the pixel size, like the feature figures' input image. */
@@ -75,6 +75,7 @@ export function errorImagePng(model: string | undefined, index: string | undefin
   const k = Number(index);
   const n = getModel(m.id).misclassified?.images.length ?? 0;
   if (!/^\d+$/.test(index ?? '') || k >= n) throw new RangeError(`misclassified image of ${m.id}: expected 0..${n - 1}, got "${index}"`);
-  const size = IMAGE_SIZE * IMAGE_SIZE;
-  return grayscalePng(getMisclassifiedPixels(m.id).subarray(k * size, (k + 1) * size), IMAGE_SIZE, IMAGE_SIZE, ERROR_IMAGE_SCALE);
+  const side = imageSize();
+  const size = side * side;
+  return grayscalePng(getMisclassifiedPixels(m.id).subarray(k * size, (k + 1) * size), side, side, ERROR_IMAGE_SCALE);
 }

@@ -8,9 +8,11 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { AUDIT_FILE, BundleError, readBytes, readJson, SPLITS_FILE, type Bundle } from '../../schema/bundle.ts';
-import { IMAGE_SIZE, PROTOCOLS, SplitsFile, type Manifest } from '../../schema/results.ts';
-import { getBundle } from '../lib/results.ts';
+import { PROTOCOLS, SplitsFile, type Manifest } from '../../schema/results.ts';
+import { getBundle, imageSize } from '../lib/results.ts';
 import { PROTOCOL_LABELS } from './nearest-train.ts';
+
+const pixelsPerImage = () => imageSize() ** 2;
 
 /**
  * Each image is shown this many CSS pixels wide (the browser enlarges the 64-pixel PNG with
@@ -18,7 +20,6 @@ import { PROTOCOL_LABELS } from './nearest-train.ts';
  * and these images load with the page (a lazy image would be missing from a printout).
  */
 export const SHOWN_PX = 96;
-const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
 export interface ShownPair {
   /** Images in audit.u8: `first`, and `first + 1` beside it. */
@@ -40,7 +41,7 @@ export function pairGroups(manifest: Pick<Manifest, 'audit'>, files: readonly st
   const figures = manifest.audit?.figures;
   if (!figures) return [];
   const shown = (pairs: readonly { a: number; b: number; distance: number; offset: number }[]): ShownPair[] =>
-    pairs.map((p) => ({ first: p.offset / PIXELS, distance: p.distance, fileA: files[p.a] ?? `#${p.a}`, fileB: files[p.b] ?? `#${p.b}`, classA: (files[p.a] ?? '').split('/')[0] ?? '' }));
+    pairs.map((p) => ({ first: p.offset / pixelsPerImage(), distance: p.distance, fileA: files[p.a] ?? `#${p.a}`, fileB: files[p.b] ?? `#${p.b}`, classA: (files[p.a] ?? '').split('/')[0] ?? '' }));
   return [
     ...PROTOCOLS.filter((p) => figures.nearestTrain[p]).map((p) => ({ key: p, pairs: shown(figures.nearestTrain[p]!) })),
     { key: 'below' as const, pairs: shown(figures.belowThreshold) },
@@ -62,7 +63,7 @@ export function auditPixels(bundle: Bundle = getBundle()): Uint8Array {
   const file = join(bundle.dir, AUDIT_FILE);
   const bytes = readBytes(file);
   const groups = pairGroups(bundle.manifest, []);
-  const needed = Math.max(0, ...groups.flatMap((g) => g.pairs.map((p) => (p.first + 2) * PIXELS)));
+  const needed = Math.max(0, ...groups.flatMap((g) => g.pairs.map((p) => (p.first + 2) * pixelsPerImage())));
   if (bytes.length < needed) throw new BundleError(`${file}: expected at least ${needed} bytes for the pairs indexed in manifest.audit.figures, found ${bytes.length}`);
   return (pixels = bytes);
 }
@@ -85,10 +86,12 @@ export function auditImageParams(): { image: string }[] {
 
 export function auditImagePng(image: string | undefined): Promise<Buffer> {
   const bytes = auditPixels();
+  const size = imageSize();
+  const PIXELS = size * size;
   const n = bytes.length / PIXELS;
   const k = Number(image);
   if (!/^\d+$/.test(image ?? '') || k >= n) throw new RangeError(`audit image: expected 0..${n - 1}, got "${image}"`);
-  return sharp(bytes.subarray(k * PIXELS, (k + 1) * PIXELS), { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: 1 } })
+  return sharp(bytes.subarray(k * PIXELS, (k + 1) * PIXELS), { raw: { width: size, height: size, channels: 1 } })
     .toColourspace('b-w')
     .png({ compressionLevel: 9, adaptiveFiltering: true })
     .toBuffer();

@@ -1,17 +1,9 @@
 /**
- * Colours fixed per model and per quantity, shared by every figure so a model
- * looks the same in every chart. Model colours are from the Okabe–Ito palette
- * (distinguishable under the common colour-vision deficiencies).
+ * Colours fixed per quantity, shared by every figure. A model's colour is in the bundle
+ * (ModelResult.colour: its file's choice, or the pipeline's next free colour), so a model
+ * looks the same in every chart without the site knowing any model.
  */
-import type { BaselineId, ModelId } from '../../schema/results.ts';
-
-export const MODEL_COLOURS: Record<ModelId, string> = {
-  resnet50: '#D55E00', // vermillion: the heavy baseline stands apart
-  'basic-cnn': '#0072B2', // blue
-  'tiny-cnn': '#009E73', // bluish green
-  'reduced-filter-cnn': '#E69F00', // orange
-  'gap-cnn': '#CC79A7', // reddish purple
-};
+import type { BaselineId } from '../../schema/results.ts';
 
 /** Baselines (no learning, or one softmax layer) are drawn in greys, apart from the models' colours. */
 export const BASELINE_COLOURS: Record<BaselineId, string> = {

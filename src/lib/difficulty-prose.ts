@@ -6,7 +6,7 @@
  */
 import type { Manifest, ModelResult, Protocol } from '../../schema/results.ts';
 import { ALPHA, auditFacts, bestBaseline, methodRows, standing, type AuditFacts, type MethodRow, type Standing } from './difficulty.ts';
-import { BASELINE_ID } from './facts.ts';
+import { referenceModel } from './facts.ts';
 import { dec, int, list, pct, plural, pp, sig } from './format.ts';
 
 export const PROTOCOL_NAMES: Record<Protocol, string> = { image: 'per-image split', grouped: 'grouped split' };
@@ -36,17 +36,16 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
   const rows = methodRows(manifest, models);
   const name = (id: string) => rows.find((r) => r.id === id)?.name ?? id;
   const protocols = (manifest.protocols ?? []).map((p) => p.protocol);
-  const compact = rows.filter((r) => r.kind === 'model' && r.id !== BASELINE_ID).map((r) => r.id);
-  const hasResNet = rows.some((r) => r.id === BASELINE_ID);
+  const reference = referenceModel(models);
+  const compact = rows.filter((r) => r.kind === 'model' && r.id !== reference?.id).map((r) => r.id);
   const verdicts = protocols.map((protocol): ProtocolVerdict => {
-    // The baseline the pipeline compared the models with on this protocol (its best), else the best by mean accuracy.
-    const compared = (manifest.baselines ?? []).filter((x) => x.summary[protocol] && (manifest.comparisons ?? []).some((c) => c.protocol === protocol && (c.a === x.id || c.b === x.id)));
-    const b = compared.length ? compared.reduce((x, y) => (y.summary[protocol]!.accuracy.mean > x.summary[protocol]!.accuracy.mean ? y : x)) : bestBaseline(manifest, protocol);
+    // The baseline the pipeline compared the models with on this protocol (the bundle names it).
+    const b = bestBaseline(manifest, protocol);
     const vs = (other: string) => {
       const s = standing(manifest.comparisons, compact, other, protocol, name);
       return s.better.length + s.worse.length + s.notSeparated.length > 0 ? s : null;
     };
-    return { protocol, best: b ? rows.find((r) => r.id === b.id) ?? null : null, vsBaseline: b ? vs(b.id) : null, vsResNet: hasResNet ? vs(BASELINE_ID) : null };
+    return { protocol, best: b ? rows.find((r) => r.id === b.id) ?? null : null, vsBaseline: b ? vs(b.id) : null, vsResNet: reference ? vs(reference.id) : null };
   });
   const seeds = Math.max(1, ...rows.filter((r) => r.kind === 'model').flatMap((r) => [r.image?.seeds ?? 0, r.grouped?.seeds ?? 0]));
   return {
@@ -55,7 +54,7 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
     protocols,
     seeds,
     verdicts,
-    resnetInit: models.find((m) => m.id === BASELINE_ID)?.initialWeights.kind ?? null,
+    resnetInit: reference?.initialWeights.kind ?? null,
     hasComparisons: (manifest.comparisons ?? []).some((c) => c.perSeed.length > 0),
   };
 }

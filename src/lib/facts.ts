@@ -12,7 +12,10 @@ import { paretoFront as frontFlags } from '../charts/pareto.ts';
 import { summarize } from './architecture.ts';
 import { separation } from './difficulty.ts';
 
-export const BASELINE_ID = 'resnet50';
+/** The network the others are measured against: the first model whose file gives it the role `reference` (the study's ResNet50). */
+export function referenceModel<T extends { role: ModelResult['role'] }>(models: readonly T[]): T | undefined {
+  return models.find((m) => m.role === 'reference');
+}
 /** The study's own claim being tested: every compact CNN "above 99% accuracy". */
 export const CLAIM = 0.99;
 /** A drop in validation accuracy from one epoch to the next at least this large is worth a sentence. */
@@ -109,14 +112,16 @@ export function depth(model: ModelResult): number {
 export interface Facts {
   manifest: Manifest;
   models: ModelResult[];
-  /** ResNet50, when this run trained it. */
+  /** The reference network (role `reference`: the study's ResNet50), when this run trained one. */
   baseline: ModelResult | undefined;
-  /** The compact CNNs (everything but the baseline), in the study's order. */
+  /** Every other model, in the paper's order. */
   compact: ModelResult[];
+  /** The first simplification (the study's Basic CNN): the first model of role `simplification`. */
   basic: ModelResult | undefined;
-  gap: ModelResult | undefined;
-  /** The study's lighter variants: the compact CNNs other than the Basic CNN. */
+  /** The other compact models: the later simplifications and the models a user added. */
   variants: ModelResult[];
+  /** Models a user added (role `added`). */
+  added: ModelResult[];
   ranked: ModelResult[];
   best: ModelResult;
   /** Every model with the best model's test accuracy (more than one on a tie). */
@@ -159,8 +164,9 @@ export interface Facts {
 
 export function computeFacts(manifest: Manifest, models: ModelResult[]): Facts {
   if (models.length === 0) throw new Error('facts: expected at least one model in the results bundle');
-  const baseline = models.find((m) => m.id === BASELINE_ID);
-  const compact = models.filter((m) => m.id !== BASELINE_ID);
+  const baseline = referenceModel(models);
+  const compact = models.filter((m) => m !== baseline);
+  const basic = compact.find((m) => m.role === 'simplification');
   const ranked = byAccuracy(models);
   const best = ranked[0]!;
   const smallest = [...models].sort((a, b) => a.params.total - b.params.total)[0]!;
@@ -182,9 +188,9 @@ export function computeFacts(manifest: Manifest, models: ModelResult[]): Facts {
     models,
     baseline,
     compact,
-    basic: models.find((m) => m.id === 'basic-cnn'),
-    gap: models.find((m) => m.id === 'gap-cnn'),
-    variants: compact.filter((m) => m.id !== 'basic-cnn'),
+    basic,
+    variants: compact.filter((m) => m !== basic),
+    added: models.filter((m) => m.role === 'added'),
     ranked,
     best,
     bestTied: ranked.filter((m) => m.evaluation.accuracy === best.evaluation.accuracy),

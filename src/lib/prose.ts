@@ -5,6 +5,7 @@
  * places them between the author's fixed text.
  */
 import type { ModelResult } from '../../schema/results.ts';
+import { reductionsByModel } from './reductions.ts';
 import { CLAIM, depth, errors, mostConfused, overlaps, type Facts } from './facts.ts';
 import { compact, dec, int, list, pct, pctRange, plural, pp, sig, spell, times } from './format.ts';
 
@@ -47,8 +48,8 @@ export function headlineSentence(f: Facts): string {
   const pick = f.smallestMatchingBest;
   const base = f.baseline;
   let s = `${pick.name} reaches ${accuracyText(pick)} test accuracy with ${compact(pick.params.total)} parameters`;
-  if (base && base !== pick) s += `, ${times(base.params.total, pick.params.total)} fewer than ResNet50 (${pct(acc(base))})`;
-  s += `, on ${int(pick.evaluation.testImages)} held-out Medical MNIST images; ${conditions(f)}.`;
+  if (base && base !== pick) s += `, ${times(base.params.total, pick.params.total)} fewer than ${base.name} (${pct(acc(base))})`;
+  s += `, on ${int(pick.evaluation.testImages)} held-out ${f.manifest.dataset.info.name} images; ${conditions(f)}.`;
   return s;
 }
 
@@ -100,17 +101,9 @@ export function runNotice(f: Facts): { reduced: string[] | null; baseline: strin
   const randomBaseline = base?.initialWeights.kind === 'random';
   let reduced: string[] | null = null;
   if (profile.reductions.length > 0) {
-    // Reductions are sentences "<Model>: <what>". Group them by model, then models with
-    // the same reductions together; leave out the pipeline's instructions (command-line
-    // options) and what the baseline notice below says anyway.
-    const byModel = new Map<string, string[]>();
-    for (const r of profile.reductions) {
-      const m = /^([^:]+):\s*(.*)$/.exec(r.trim());
-      const [who, what] = m ? [m[1]!, m[2]!] : ['', r];
-      const clean = unstop(what.replace(/\s*\([^)]*--[^)]*\)/g, ''));
-      if (randomBaseline && who === base!.name && /random weights/i.test(clean)) continue;
-      byModel.set(who, [...(byModel.get(who) ?? []), clean]);
-    }
+    // Group the reductions by model, then models with the same reductions together; leave
+    // out what the baseline notice below says anyway (a random start).
+    const byModel = reductionsByModel(f.manifest, { omitRandomInit: randomBaseline });
     const bySet = new Map<string, string[]>();
     for (const [who, whats] of byModel) bySet.set(whats.join('; '), [...(bySet.get(whats.join('; ')) ?? []), who]);
     const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)} (${whats})` : whats));
@@ -123,12 +116,12 @@ export function runNotice(f: Facts): { reduced: string[] | null; baseline: strin
     ];
   }
   const baseline = randomBaseline
-    ? 'ResNet50 started from random weights, not from ImageNet weights as in the study, so its row is not the study’s fine-tuned baseline: it measures what ResNet50 learns from Medical MNIST alone.'
+    ? `${base!.name} started from random weights, not from ImageNet weights as in the study, so its row is not the study’s fine-tuned baseline: it measures what ${base!.name} learns from ${f.manifest.dataset.info.name} alone.`
     : null;
   return { reduced, baseline };
 }
 
-/** The Basic CNN against ResNet50. */
+/** The first simplification (the study's Basic CNN) against the reference network. */
 export function basicText(f: Facts): string | null {
   const { basic, baseline: base } = f;
   if (!basic) return null;
@@ -137,20 +130,20 @@ export function basicText(f: Facts): string | null {
     const d = acc(basic) - acc(base);
     const v = f.versusBaseline;
     if (v.by === 'mcnemar') {
-      s += `, ${pp(d)} against ResNet50; on the same test images McNemar’s test `;
+      s += `, ${pp(d)} against ${base.name}; on the same test images McNemar’s test `;
       s += v.better.includes(basic)
-        ? 'finds the Basic CNN more accurate'
+        ? `finds ${basic.name} more accurate`
         : v.worse.includes(basic)
-          ? 'finds ResNet50 more accurate'
+          ? `finds ${base.name} more accurate`
           : 'does not separate the two, so on this test set the difference is within sampling noise';
       return `${s}.`;
     }
-    s += `, ${pp(d)} against ResNet50; the two 95% intervals `;
+    s += `, ${pp(d)} against ${base.name}; the two 95% intervals `;
     s += overlaps(ci(basic), ci(base))
       ? 'overlap, so on this test set the difference is within sampling noise'
       : d > 0
-        ? 'do not overlap: the Basic CNN is measurably more accurate here'
-        : 'do not overlap: ResNet50 is measurably more accurate here';
+        ? `do not overlap: ${basic.name} is measurably more accurate here`
+        : `do not overlap: ${base.name} is measurably more accurate here`;
   }
   return `${s}.`;
 }
@@ -234,8 +227,8 @@ export function costText(f: Facts): string {
   const base = f.baseline;
   if (base && f.smallest !== base) {
     const [small, big] = [f.smallest.latency.batch1MsPerImage, base.latency.batch1MsPerImage];
-    s += ` The smallest model, ${f.smallest.name}, has ${times(base.params.total, f.smallest.params.total)} fewer parameters than ResNet50`;
-    s += big / small >= 1.2 ? ` and classifies an image in ${sig(small)} ms against ResNet50’s ${sig(big)} ms (batch size 1).` : `, yet classifies an image about as fast (${sig(small)} ms against ${sig(big)} ms at batch size 1).`;
+    s += ` The smallest model, ${f.smallest.name}, has ${times(base.params.total, f.smallest.params.total)} fewer parameters than ${base.name}`;
+    s += big / small >= 1.2 ? ` and classifies an image in ${sig(small)} ms against ${base.name}’s ${sig(big)} ms (batch size 1).` : `, yet classifies an image about as fast (${sig(small)} ms against ${sig(big)} ms at batch size 1).`;
   }
   return s;
 }
@@ -262,14 +255,15 @@ export function claimText(f: Facts): string | null {
       tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (${tiedBecause(f)})`,
       worse.length > 0 && `${names(worse)} ${was(worse)} measurably less accurate`,
     ].filter(Boolean) as string[];
-    s += ` Against ResNet50 (${accuracyAside(base)}), ${parts.join('; ')}.`;
+    s += ` Against ${base.name} (${accuracyAside(base)}), ${parts.join('; ')}.`;
   }
   return s;
 }
 
 /** The best model, the smallest one within noise of it, and the study's verdict on the GAP CNN. */
 export function pickText(f: Facts): string {
-  const { best, bestTied, gap } = f;
+  const { best, bestTied } = f;
+  const gap = f.models.find((m) => m.studyPick);
   const pick = f.smallestMatchingBest;
   let s =
     bestTied.length > 1
@@ -281,8 +275,8 @@ export function pickText(f: Facts): string {
       : ` The smallest model whose interval overlaps it is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)}.`;
   if (f.models.length === 1) s = `${best.name} is the only model in this run (${accuracyAside(best)}).`;
   if (!gap) return s;
-  const study = 'The study named the global-average-pooling CNN the best balance of accuracy and size.';
-  if (pick === gap) return `${s} That agrees with the study, which named the global-average-pooling CNN the best balance of accuracy and size.`;
+  const study = `The study named ${gap.name} the best balance of accuracy and size.`;
+  if (pick === gap) return `${s} That agrees with the study, which named ${gap.name} the best balance of accuracy and size.`;
   const gapIs = `In this run ${gap.name} reached ${accuracyText(gap)} with ${compact(gap.params.total)} parameters`;
   if (gap === best || bestTied.includes(gap))
     return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and within sampling noise of it, so on size the study’s verdict does not hold here.`;
@@ -296,19 +290,19 @@ export function conclusionText(f: Facts): string[] {
   const base = f.baseline;
   const out: string[] = [];
   if (!base) {
-    out.push(`This run did not train ResNet50, so it cannot test the study’s conclusion that the compact networks match it. Among the compact CNNs, ${f.bestCompact ? `${f.bestCompact.name} was the most accurate (${accuracyAside(f.bestCompact)})` : 'none was trained'}.`);
+    out.push(`This run trained no reference network (the study’s ResNet50), so it cannot test the study’s conclusion that the compact networks match it. Among the compact CNNs, ${f.bestCompact ? `${f.bestCompact.name} was the most accurate (${accuracyAside(f.bestCompact)})` : 'none was trained'}.`);
   } else if (!f.bestCompact) {
-    out.push('This run trained only ResNet50, so it has no compact network to compare with it.');
+    out.push(`This run trained only ${base.name}, so it has no compact network to compare with it.`);
   } else {
     const { better, tied } = f.versusBaseline;
     const matched = [...better, ...tied];
     if (matched.length > 0) {
       const largest = Math.max(...matched.map((m) => m.params.total));
       const parts = [
-        better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ResNet50`,
-        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ResNet50 (${tiedBecause(f)})`,
+        better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ${base.name}`,
+        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ${base.name} (${tiedBecause(f)})`,
       ].filter(Boolean) as string[];
-      out.push(`On Medical MNIST, ResNet50’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
+      out.push(`On ${f.manifest.dataset.info.name}, ${base.name}’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
       const deepest = f.deepestCompact!;
       const bc = f.bestCompact;
       const asDeep = f.compact.filter((m) => m !== bc && depth(m) === depth(bc));
@@ -321,12 +315,12 @@ export function conclusionText(f: Facts): string[] {
       const caveats = [base.initialWeights.kind === 'random' && 'learned from random weights rather than fine-tuning ImageNet weights', !f.fullBudget && `trained on the reduced “${f.manifest.profile.name}” budget`].filter(Boolean) as string[];
       out.push(
         caveats.length > 0
-          ? `That agrees in direction with the study’s conclusion, but ResNet50 here ${list(caveats)}, so the comparison says as much about what a large network needs in order to train as about what the task needs. Only the full profile with ImageNet weights tests the study’s claim as stated.`
-          : 'That is the study’s conclusion: on small, structured medical images, deep architectures bring diminishing returns.',
+          ? `That agrees in direction with the study’s conclusion, but ${base.name} here ${list(caveats)}, so the comparison says as much about what a large network needs in order to train as about what the task needs. Only the full profile with ImageNet weights tests the study’s claim as stated.`
+          : 'That is the study’s conclusion: on small, structured images, deep architectures bring diminishing returns.',
       );
     } else {
       out.push(
-        `In this run ResNet50 (${accuracyAside(base)}) stayed measurably ahead of every compact CNN, ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
+        `In this run ${base.name} (${accuracyAside(base)}) stayed measurably ahead of every compact CNN, ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
           (!f.fullBudget ? ` The compact models trained on the reduced “${f.manifest.profile.name}” budget, which may be what held them back.` : ''),
       );
     }

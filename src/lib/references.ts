@@ -4,6 +4,7 @@
  * its own: its author's description is kept in this repository (docs/study.md).
  */
 import { codeSource, repositoryFileUrl } from './publishing.ts';
+import { getBundle } from './results.ts';
 
 export interface Reference {
   id: string;
@@ -13,22 +14,24 @@ export interface Reference {
   url?: string;
 }
 
+/** The dataset's entry, from its descriptor as the bundle records it; null when it cites nothing. */
+function datasetReference(): Reference | null {
+  const info = getBundle().manifest.dataset.info;
+  if (!info.citation) return null;
+  const terms = info.licence
+    ? ` Licence: ${info.licence.replace(/\.$/, '')}.`
+    : ' Its source states no licence, so no terms of reuse; this page redistributes none of its images beyond the handful of test images shown in the figures.';
+  return { id: 'dataset', text: `${info.citation.replace(/\s+$/, '')}${terms}`, ...(info.url ? { url: info.url } : {}) };
+}
+
 export function references(): Reference[] {
   const code = codeSource();
+  const dataset = datasetReference();
   return [
-    {
-      id: 'medical-mnist',
-      text: 'A. Polanco. Medical MNIST: 64 × 64 grayscale images of six kinds of medical scan, distributed with the Medical-MNIST-Classification repository (also mirrored on Kaggle). The repository has no licence file, so it states no terms of reuse; this page redistributes none of its images beyond the handful of test images shown in the figures.',
-      url: 'https://github.com/apolanco3225/Medical-MNIST-Classification',
-    },
-    {
-      id: 'medmnist',
-      text: 'J. Yang, R. Shi, D. Wei, Z. Liu, L. Zhao, B. Ke, H. Pfister and B. Ni. MedMNIST v2: a large-scale lightweight benchmark for 2D and 3D biomedical image classification. Scientific Data 10, 41 (2023). A different, standardised collection with official splits; not the data set used here.',
-      url: 'https://doi.org/10.1038/s41597-022-01721-8',
-    },
+    ...(dataset ? [dataset] : []),
     {
       id: 'study',
-      text: 'Medical MNIST model simplification and visualization: the notebook study this page rebuilds (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN). Its author’s description is kept with this project’s code as docs/study.md.',
+      text: 'Model simplification and visualization: the notebook study this page rebuilds (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN). Its author’s description is kept with this project’s code as docs/study.md.',
       url: repositoryFileUrl('docs/study.md'),
     },
     {
@@ -49,6 +52,11 @@ export function references(): Reference[] {
       url: 'https://arxiv.org/abs/1901.05350',
     },
   ];
+}
+
+/** Whether the paper has reference `id` (the dataset's entry exists only when its descriptor cites it). */
+export function hasReference(id: string): boolean {
+  return references().some((r) => r.id === id);
 }
 
 /** 1-based number of reference `id`. */

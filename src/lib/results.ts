@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { readBundle, readSamples, readActivations, readMisclassified, resultsDirFromEnv, BundleError, MANIFEST_FILE, type Bundle } from '../../schema/bundle.ts';
-import { MODEL_IDS, type ModelId, type ModelResult, type Manifest } from '../../schema/results.ts';
+import type { ModelId, ModelResult, Manifest } from '../../schema/results.ts';
 
 export { BundleError };
 export type { Bundle, ModelId, ModelResult, Manifest };
@@ -36,19 +36,22 @@ export function shareValidatedBundle(b: Bundle): void {
 const activationCache = new Map<ModelId, Uint8Array>();
 let samplesCache: Uint8Array | undefined;
 
-/** The validated bundle, read once per build. Models come in the study's order (MODEL_IDS). */
+/** The validated bundle, read once per build. Models come in the bundle's order (manifest.models). */
 export function getBundle(): Bundle {
   if (!bundle) {
     const dir = resultsDir();
     const shared = (globalThis as Shared)[SHARED];
-    const read = shared && shared.dir === dir ? shared : readBundle(dir);
-    const order = (id: ModelId) => MODEL_IDS.indexOf(id);
-    bundle = { ...read, models: [...read.models].sort((a, b) => order(a.id) - order(b.id)) };
+    bundle = shared && shared.dir === dir ? shared : readBundle(dir);
   }
   return bundle;
 }
 
-/** Every model in the bundle, in the study's order. */
+/** Side of the square images the models saw (the dataset's image size). */
+export function imageSize(): number {
+  return getBundle().manifest.dataset.imageSize;
+}
+
+/** Every model in the bundle, in the paper's order. */
 export function getModels(): ModelResult[] {
   return getBundle().models;
 }

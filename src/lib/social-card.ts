@@ -13,6 +13,8 @@ export const CARD_WIDTH = 1200;
 export const CARD_HEIGHT = 630;
 
 export interface CardContent {
+  /** The small line above the title (the dataset's name). */
+  kicker: string;
   title: string;
   subtitle: string;
   numbers: HeadlineNumber[];
@@ -43,7 +45,7 @@ export async function renderSocialCard(content: CardContent): Promise<Buffer> {
   const tree = el('div', { width: CARD_WIDTH, height: CARD_HEIGHT, display: 'flex', flexDirection: 'column', background: '#fbfaf7', fontFamily: 'Source Serif 4' }, [
     el('div', { width: CARD_WIDTH, height: 16, background: '#1f5f8b' }),
     el('div', { display: 'flex', flexDirection: 'column', width: inner, height: CARD_HEIGHT - 16, marginLeft: padX, paddingTop: 44, paddingBottom: 36 }, [
-      el('div', { fontSize: 22, letterSpacing: 3, color: '#1f5f8b', textTransform: 'uppercase' }, 'Research note · Medical MNIST'),
+      el('div', { fontSize: 22, letterSpacing: 3, color: '#1f5f8b', textTransform: 'uppercase' }, content.kicker),
       el('div', { fontSize: 66, fontWeight: 600, color: '#1d1d1f', lineHeight: 1.08, marginTop: 14, width: inner }, content.title),
       el('div', { fontSize: 24, color: '#4a4a4f', lineHeight: 1.3, marginTop: 14, width: inner }, content.subtitle),
       el('div', { display: 'flex', marginTop: 'auto', borderTop: '2px solid #e3e0d8', paddingTop: 24, width: inner }, numbers),

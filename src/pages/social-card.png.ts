@@ -5,6 +5,7 @@ import { getFacts } from '../lib/facts.ts';
 import { headline } from '../lib/headline.ts';
 import { capitalize, date } from '../lib/format.ts';
 import { renderSocialCard } from '../lib/social-card.ts';
+import { fillPlaceholders } from '../lib/paper-text.ts';
 
 export const GET: APIRoute = async () => {
   const entry = await getEntry('paper', 'medical-mnist');
@@ -13,7 +14,8 @@ export const GET: APIRoute = async () => {
   const { manifest } = facts;
   const h = headline(facts);
   const png = await renderSocialCard({
-    title: entry.data.shortTitle,
+    title: fillPlaceholders(entry.data.shortTitle, facts),
+    kicker: `Research note · ${manifest.dataset.info.name}`,
     // The conditions the numbers hold under, in the same breath as the numbers.
     subtitle: capitalize(h.conditions),
     numbers: h.numbers,

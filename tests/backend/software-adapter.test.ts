@@ -8,12 +8,12 @@ import { describe, it, expect } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { getProfile, latencyRuns, SOFTWARE_ADAPTER_LATENCY, SOFTWARE_ADAPTER_SMOKE_NOTE } from '../../pipeline/profiles.ts';
+import { getProfile, latencyRuns, SOFTWARE_ADAPTER_LATENCY } from '../../pipeline/profiles.ts';
 import { resolveJobs, type RunFacts } from '../../pipeline/run/job.ts';
 import { measureLatency } from '../../pipeline/evaluate/latency.ts';
 import { offSoftwareAdapter } from '../../pipeline/backend/select.ts';
 import { DEFAULT_SPLIT } from '../../pipeline/data/split.ts';
-import { MODEL_IDS } from '../../schema/results.ts';
+import { MODEL_IDS } from '../../pipeline/models/registry.ts';
 
 tf.enableProdMode(); // no "install tfjs-node" banner
 await tf.setBackend('cpu');
@@ -32,7 +32,7 @@ function facts(adapter: typeof swiftshader | null): RunFacts {
     profile: getProfile('smoke', { train: 480, validation: 60, test: 60 }, { softwareAdapter: adapter?.software === true }),
     backend: adapter ? 'webgpu' : 'wasm',
     adapter,
-    dataset: { fingerprint: 'f'.repeat(64), classes: ['a', 'b', 'c', 'd'], labels },
+    dataset: { fingerprint: 'f'.repeat(64), classes: ['a', 'b', 'c', 'd'], labels, imageSize: 64 },
     split: { train: range(0, 480), validation: range(480, 540), test: range(540, 600) },
     ratios: DEFAULT_SPLIT,
     samples: Int32Array.from([540, 541, 542, 543]),
@@ -45,14 +45,14 @@ describe('a software WebGPU adapter', () => {
   it('shrinks smoke, first among the stated reductions, and nothing else', () => {
     const plain = getProfile('smoke', sizes);
     const soft = getProfile('smoke', sizes, { softwareAdapter: true });
-    expect(soft.reductions[0]).toBe(SOFTWARE_ADAPTER_SMOKE_NOTE);
-    expect(plain.reductions).not.toContain(SOFTWARE_ADAPTER_SMOKE_NOTE);
+    expect(soft.reductions[0]).toEqual({ kind: 'software-adapter' });
+    expect(plain.reductions.some((r) => r.kind === 'software-adapter')).toBe(false);
     for (const id of MODEL_IDS) {
       expect(soft.budgets[id].trainLimit!).toBeLessThan(plain.budgets[id].trainLimit!);
       expect(soft.budgets[id].testLimit!).toBeLessThan(plain.budgets[id].testLimit!);
     }
     // The reductions follow the smaller budget.
-    expect(soft.reductions.join('\n')).toMatch(/TinyCNN: trained on 32 of the 47,164 training images/);
+    expect(soft.reductions).toContainEqual({ kind: 'budget', subject: 'tiny-cnn', field: 'trainLimit', value: 32, study: 47_164 });
     // cpu and full are the same with or without it (a software adapter runs them as they are, slowly).
     for (const name of ['cpu', 'full'] as const) expect(getProfile(name, sizes, { softwareAdapter: true })).toEqual(getProfile(name, sizes));
   });

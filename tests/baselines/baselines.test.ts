@@ -68,10 +68,10 @@ describe('baselines on generated images (both protocols)', () => {
   });
 
   it('evaluates every baseline like a model on both protocols, and reuses trained runs', async () => {
-    const ds = { images, labels, classes, files, contentHashes: files, fingerprint: 'c'.repeat(64) };
+    const ds = { images, imageSize: 64, labels, classes, files, contentHashes: files, fingerprint: 'c'.repeat(64) };
     const prot = await buildProtocols(ds, { cacheDir: dir, seed: 1, log: () => {} });
     const inputs = {
-      data: { images, labels, numClasses: 6 },
+      data: { images, labels, numClasses: 6, imageSize: 64 },
       classes,
       fingerprint: ds.fingerprint,
       splits: prot.splits,

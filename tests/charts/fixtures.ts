@@ -16,6 +16,8 @@ const NAMES: Record<ModelId, string> = {
   'gap-cnn': 'GAP CNN',
 };
 
+const COLOURS: Record<string, string> = { resnet50: '#D55E00', 'basic-cnn': '#0072B2', 'tiny-cnn': '#009E73', 'reduced-filter-cnn': '#E69F00', 'gap-cnn': '#CC79A7' };
+
 export interface FixtureOptions {
   epochs?: number;
   params?: number;
@@ -44,6 +46,8 @@ export function modelResult(id: ModelId, opts: FixtureOptions = {}): ModelResult
   return ModelResult.parse({
     schemaVersion: 1,
     id,
+    role: id === 'resnet50' ? 'reference' : 'simplification',
+    colour: COLOURS[id] ?? '#777777',
     name: NAMES[id],
     description: `${NAMES[id]} fixture`,
     inputsHash: 'a'.repeat(64),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MODEL_COLOURS } from '../../src/charts/palette.ts';
 import { CHART_IDS, chartSpec } from '../../src/charts/specs.ts';
 import { CORRECT_FILL } from '../../src/charts/confusion-matrix.ts';
 import { costRows } from '../../src/charts/accuracy-vs-cost.ts';
@@ -28,7 +27,7 @@ describe('static SVG rendering', () => {
     const lines = marks(svg, 'line mark');
     expect(lines).toHaveLength(models.length * 2 * 2); // models × {training, validation} × {accuracy, loss}
     for (const m of models) {
-      expect(lines.filter((l) => l.includes(`stroke="${MODEL_COLOURS[m.id]}"`))).toHaveLength(4);
+      expect(lines.filter((l) => l.includes(`stroke="${m.colour}"`))).toHaveLength(4);
     }
   });
 
@@ -37,7 +36,7 @@ describe('static SVG rendering', () => {
     expect(marks(svg, 'point')).toHaveLength(models.length * 2);
     const intervals = marks(svg, 'rule mark', 'line');
     expect(intervals).toHaveLength(models.length * 2);
-    for (const m of models) expect(intervals.filter((l) => l.includes(`stroke="${MODEL_COLOURS[m.id]}"`))).toHaveLength(2);
+    for (const m of models) expect(intervals.filter((l) => l.includes(`stroke="${m.colour}"`))).toHaveLength(2);
     // The front here is every model (more cost always buys accuracy): one line in each panel.
     expect(marks(svg, 'line mark')).toHaveLength(2);
   });
@@ -96,7 +95,7 @@ describe('figures drawn so they cannot be misread', () => {
       modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10 }),
     ];
     const rows = costRows(chartInput(tie)).filter((r) => r.kind === 'Parameters');
-    expect(rows.filter((r) => r.front === 'Pareto-optimal').map((r) => r.model)).toEqual(['ResNet50', 'Reduced-Filter CNN']);
+    expect(rows.filter((r) => r.front === 'Pareto-optimal').map((r) => r.model)).toEqual(['Reduced-Filter CNN', 'ResNet50']);
     const { svg } = await renderChart(chartSpec('accuracy-vs-cost', chartInput(tie)), 'chart-p');
     const [line] = marks(svg, 'line mark');
     // One straight segment per panel between the two front models: "M x,y L x,y", no step through the tie.

@@ -57,7 +57,7 @@ describe('pooled features and nearest neighbours', () => {
   it('pools 4×4 blocks to 16×16 grey levels', () => {
     const img = new Uint8Array(PX);
     for (let p = 0; p < PX; p++) img[p] = (p % 64) < 4 && Math.floor(p / 64) < 4 ? 200 : 0;
-    const f = pooledFeatures(img, 1);
+    const f = pooledFeatures(img, 1, 64);
     expect(f.length).toBe(POOLED_DIM);
     expect(f[0]).toBe(200);
     expect(f.slice(1).every((v) => v === 0)).toBe(true);
@@ -65,7 +65,7 @@ describe('pooled features and nearest neighbours', () => {
 
   it('finds every image\'s k nearest exactly, as brute force does', async () => {
     const { images, n } = plant(Array.from({ length: 60 }, (_, c) => (c % 4 === 0 ? 3 : c % 7 === 0 ? 1 : 0)), 6);
-    const f = pooledFeatures(images, n);
+    const f = pooledFeatures(images, n, 64);
     const table = await allNearestNeighbours(f, n, 5);
     const all = Int32Array.from({ length: n }, (_, i) => i);
     for (let i = 0; i < n; i++) {
@@ -87,7 +87,7 @@ describe('near-duplicate clusters', () => {
   const { images, n, truth } = plant(clusters, 3);
 
   it('recovers exactly the planted clusters, also one larger than the neighbour table keeps', async () => {
-    const f = pooledFeatures(images, n);
+    const f = pooledFeatures(images, n, 64);
     const table = await allNearestNeighbours(f, n, 4);
     const c = await nearDuplicateClusters({ table, features: f }, 4);
     expect(c.count).toBe(clusters.length);
@@ -104,14 +104,14 @@ describe('near-duplicate clusters', () => {
   it('caches the table by dataset fingerprint and reads it back unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-'));
     try {
-      const first = await loadOrBuildNeighbours(images, n, { cacheDir: dir, fingerprint: 'a'.repeat(64) });
-      const second = await loadOrBuildNeighbours(images, n, { cacheDir: dir, fingerprint: 'a'.repeat(64) });
+      const first = await loadOrBuildNeighbours(images, n, { cacheDir: dir, imageSize: 64, fingerprint: 'a'.repeat(64) });
+      const second = await loadOrBuildNeighbours(images, n, { cacheDir: dir, imageSize: 64, fingerprint: 'a'.repeat(64) });
       expect(first.cacheHit).toBe(false);
       expect(second.cacheHit).toBe(true);
       expect(second.table.index).toEqual(first.table.index);
       expect(second.table.distance).toEqual(first.table.distance);
       expect(neighbourCacheFile(dir, 'a'.repeat(64))).toContain(dir);
-      const other = await loadOrBuildNeighbours(images, n, { cacheDir: dir, fingerprint: 'b'.repeat(64) });
+      const other = await loadOrBuildNeighbours(images, n, { cacheDir: dir, imageSize: 64, fingerprint: 'b'.repeat(64) });
       expect(other.cacheHit).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -144,7 +144,7 @@ describe('grouped split', () => {
   let clusterOf: Int32Array;
 
   beforeAll(async () => {
-    const features = pooledFeatures(images, n);
+    const features = pooledFeatures(images, n, 64);
     audit = { table: await allNearestNeighbours(features, n, 8), features };
     clusterOf = (await nearDuplicateClusters(audit, threshold)).clusterOf;
   });
@@ -194,7 +194,7 @@ describe('grouped split', () => {
   it('chooses a threshold below the point where clusters chain into a large part of a class', async () => {
     const labels1 = new Uint8Array(n); // one class: the planted clusters of up to 12 are over 4 % of 60…
     const small = plant(Array.from({ length: 50 }, (_, c) => (c === 0 ? 11 : 0)), 3, 'chain');
-    const f = pooledFeatures(small.images, small.n);
+    const f = pooledFeatures(small.images, small.n, 64);
     const table = await allNearestNeighbours(f, small.n, 8);
     const curve = thresholdCurve(table, new Uint8Array(small.n), 1);
     // …a cluster of 12 in 61 images is 20 %: no threshold that joins it is chosen.

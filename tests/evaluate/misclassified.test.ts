@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { collectMisclassified } from '../../pipeline/evaluate/misclassified.ts';
-import { IMAGE_SIZE, Misclassified } from '../../schema/results.ts';
+import { Misclassified } from '../../schema/results.ts';
+
+const IMAGE_SIZE = 64;
 import type { Predictions } from '../../pipeline/shared/predict.ts';
 
 const SIZE = IMAGE_SIZE * IMAGE_SIZE;
@@ -17,7 +19,7 @@ describe('collectMisclassified', () => {
     const images = new Uint8Array(20 * SIZE);
     for (let i = 0; i < 20; i++) images.fill(i, i * SIZE, (i + 1) * SIZE);
     const files = Array.from(test, (i) => `C/${i}.jpeg`);
-    const { info, pixels } = collectMisclassified(predictions, test, files, { images, labels: new Uint8Array(20), numClasses: 3 }, 'misclassified/x.u8', 2);
+    const { info, pixels } = collectMisclassified(predictions, test, files, { images, labels: new Uint8Array(20), numClasses: 3, imageSize: 64 }, 'misclassified/x.u8', 2);
 
     expect(Misclassified.parse(info)).toEqual(info);
     expect(info.total).toBe(5); // 0→1 three times, 1→2, 2→0

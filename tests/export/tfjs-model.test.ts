@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
-import { MODELS } from '../../pipeline/models/index.ts';
+import { getModelSpec } from '../../pipeline/models/registry.ts';
 import { exportForBrowser, loadExported, ACCURACY_TOLERANCE, ENCODING_ORDER } from '../../pipeline/export/tfjs-model.ts';
 import { withinTolerance } from '../../pipeline/export/quantise.ts';
 import { loadFromCache, saveToCache } from '../../pipeline/cache/models.ts';
@@ -27,12 +27,12 @@ const samples = Int32Array.from([40, 41, 42, 43, 44, 45]);
 beforeAll(async () => {
   await tf.setBackend('cpu');
   const rng = seedrandom('export');
-  data = { images: Uint8Array.from({ length: N * 64 * 64 }, () => Math.floor(rng() * 256)), labels: Uint8Array.from({ length: N }, (_, i) => i % 6), numClasses: 6 };
+  data = { images: Uint8Array.from({ length: N * 64 * 64 }, () => Math.floor(rng() * 256)), labels: Uint8Array.from({ length: N }, (_, i) => i % 6), numClasses: 6, imageSize: 64 };
 });
 
 describe('browser export', () => {
   it('keeps the smallest encoding within tolerance, and the files give the recorded softmax when tfjs loads them', async () => {
-    const model = MODELS['reduced-filter-cnn'].build({ seed: 3, classes: 6 });
+    const model = getModelSpec('reduced-filter-cnn').build({ seed: 3, classes: 6, imageSize: 64 });
     const { files, record } = await exportForBrowser(model, data, test, samples);
     model.dispose();
     expect(record.testImages).toBe(test.length);
@@ -72,7 +72,7 @@ describe('browser export', () => {
   });
 
   it('uint8 weights are a quarter of float32, and the dropout layer becomes a standard Dropout', async () => {
-    const model = MODELS['basic-cnn'].build({ seed: 1, classes: 6 });
+    const model = getModelSpec('basic-cnn').build({ seed: 1, classes: 6, imageSize: 64 });
     const { files, record } = await exportForBrowser(model, data, test.subarray(0, 4), samples);
     const params = model.countParams();
     model.dispose();
@@ -96,7 +96,7 @@ describe('browser export', () => {
   });
 
   it('the model store keeps the export, so a reused model has it; a compact model stored without one is not reused', async () => {
-    const model = MODELS['reduced-filter-cnn'].build({ seed: 2, classes: 6 });
+    const model = getModelSpec('reduced-filter-cnn').build({ seed: 2, classes: 6, imageSize: 64 });
     const { files, record } = await exportForBrowser(model, data, test, samples);
     model.dispose();
     const cache = mkdtempSync(join(tmpdir(), 'store-'));

@@ -6,7 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Manifest, IMAGE_SIZE, type ModelId } from '../../schema/results.ts';
+import { Manifest, type ModelId } from '../../schema/results.ts';
+
+const IMAGE_SIZE = 64;
 import { getProfile } from '../../pipeline/profiles.ts';
 import { CLASSES, modelResult } from '../charts/fixtures.ts';
 

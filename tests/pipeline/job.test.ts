@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { resolveAllJobs, resolveJobs, trainImagesOf, type RunFacts } from '../../pipeline/run/job.ts';
 import { getProfile } from '../../pipeline/profiles.ts';
 import { DEFAULT_SPLIT } from '../../pipeline/data/split.ts';
-import { MODELS } from '../../pipeline/models/index.ts';
+import { getModelSpec } from '../../pipeline/models/registry.ts';
 
 await tf.setBackend('cpu');
 
@@ -19,7 +19,7 @@ function facts(overrides: Partial<RunFacts> = {}): RunFacts {
     seed: 42,
     profile: getProfile('smoke', { train: 480, validation: 60, test: 60 }),
     backend: 'cpu',
-    dataset: { fingerprint: 'f'.repeat(64), classes: ['a', 'b', 'c', 'd'], labels },
+    dataset: { fingerprint: 'f'.repeat(64), classes: ['a', 'b', 'c', 'd'], labels, imageSize: 64 },
     split,
     ratios: DEFAULT_SPLIT,
     samples: Int32Array.from([540, 541, 542, 543]),
@@ -72,7 +72,7 @@ describe('model jobs', () => {
 
   it('size the softmax from the dataset, not a fixed 6', () => {
     const job = resolveJobs(facts())['tiny-cnn'];
-    const model = MODELS['tiny-cnn'].build({ seed: job.seeds.init, classes: job.classes.length });
+    const model = getModelSpec('tiny-cnn').build({ seed: job.seeds.init, classes: job.classes.length, imageSize: 64 });
     expect(model.outputs[0]!.shape).toEqual([null, 4]);
     model.dispose();
   });

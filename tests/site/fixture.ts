@@ -70,7 +70,7 @@ const tail = (text: string, lines = 30) => text.trim().split('\n').slice(-lines)
 export async function smokeRun(work: string): Promise<string> {
   const data = await makeSyntheticDataset(join(work, 'data'), { perClass: 30, format: 'zip' });
   const out = join(work, 'results');
-  const r = await runNode('node_modules/tsx/dist/cli.mjs', ['pipeline/cli.ts', 'run', '--profile', 'smoke', '--data', data, '--out', out, '--cache-dir', join(work, 'cache'), '--quiet'], { MEDICAL_MNIST_DATA: '' });
+  const r = await runNode('node_modules/tsx/dist/cli.mjs', ['pipeline/cli.ts', 'run', '--profile', 'smoke', '--data', data, '--dataset', 'datasets/medical-mnist.json', '--out', out, '--cache-dir', join(work, 'cache'), '--quiet'], { MEDICAL_MNIST_DATA: '' });
   if (r.code !== 0) throw new Error(`smoke pipeline run failed (exit ${r.code}):\n${tail(r.output)}`);
   return out;
 }

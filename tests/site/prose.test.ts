@@ -6,7 +6,8 @@
  * paper's text).
  */
 import { describe, expect, it } from 'vitest';
-import { Manifest, MODEL_IDS, type ModelId, type ModelResult } from '../../schema/results.ts';
+import { Manifest, type ModelId, type ModelResult } from '../../schema/results.ts';
+import { MODEL_IDS } from '../../pipeline/models/registry.ts';
 import { computeFacts, largestDip, mostConfused, errors, type Facts } from '../../src/lib/facts.ts';
 import * as prose from '../../src/lib/prose.ts';
 import { headline } from '../../src/lib/headline.ts';

@@ -178,7 +178,7 @@ describe('Try-it section', () => {
         const c = document.querySelector<HTMLCanvasElement>('[data-tryit-seen]')!;
         return Array.from(c.getContext('2d')!.getImageData(0, 0, 64, 64).data.filter((_, i) => i % 4 === 0));
       });
-      expect(seen).toEqual(Array.from((await decodeImage(new Uint8Array(png))).pixels));
+      expect(seen).toEqual(Array.from((await decodeImage(new Uint8Array(png), 64)).pixels));
       const shown = await probabilities(page);
       for (const [id, row] of Object.entries(shown)) expect(row.reduce((a, b) => a + b, 0), id).toBeCloseTo(1, 4);
       const notes = (await page.locator('[data-tryit-notes]').textContent()) ?? '';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import seedrandom from 'seedrandom';
 import { decodeImage } from '../../pipeline/data/decode.ts';
-import { BadImage, checkFile, readHeader, resizeTo64, rgbaToGrey, toInput, MAX_PIXELS } from '../../src/components/tryit/preprocess.ts';
+import { BadImage, checkFile, readHeader, resizeTo, rgbaToGrey, toInput, MAX_PIXELS } from '../../src/components/tryit/preprocess.ts';
 
 /** A smooth grey test picture with edges (like a scan: blobs and a bright outline). */
 function picture(w: number, h: number, seed: string): Uint8Array {
@@ -25,7 +25,7 @@ function picture(w: number, h: number, seed: string): Uint8Array {
 /** The pipeline's 64×64 of a grey picture (sharp, as pipeline/data/decode.ts). */
 async function pipeline64(grey: Uint8Array, w: number, h: number): Promise<Uint8Array> {
   const png = await sharp(grey, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
-  return (await decodeImage(png)).pixels;
+  return (await decodeImage(png, 64)).pixels;
 }
 
 describe('resize to 64×64 against the pipeline (sharp, Lanczos-3)', () => {
@@ -39,14 +39,14 @@ describe('resize to 64×64 against the pipeline (sharp, Lanczos-3)', () => {
     [2000, 97],
   ])('%i × %i: bit for bit what sharp makes', async (w, h) => {
     const grey = picture(w, h, `${w}x${h}`);
-    const ours = resizeTo64(grey, w, h);
+    const ours = resizeTo(grey, w, h, 64);
     const theirs = await pipeline64(grey, w, h);
     expect(Array.from(ours)).toEqual(Array.from(theirs));
   });
 
   it('enlarging (a side under 64 px) gives a 64×64 of the same brightness; not bit-exact with sharp (stated on the page)', async () => {
     const grey = picture(48, 40, 'small');
-    const ours = resizeTo64(grey, 48, 40);
+    const ours = resizeTo(grey, 48, 40, 64);
     const theirs = await pipeline64(grey, 48, 40);
     const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(ours.length).toBe(64 * 64);
@@ -62,7 +62,7 @@ describe('grey conversion', () => {
     const rgb = new Uint8Array(64 * 64 * 3);
     for (let p = 0; p < 64 * 64; p++) rgb.set(rgba.subarray(p * 4, p * 4 + 3), p * 3);
     const png = await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
-    const theirs = await decodeImage(png);
+    const theirs = await decodeImage(png, 64);
     expect(ours.colour).toBe(true);
     expect(theirs.colour).toBe(true);
     expect(Array.from(ours.pixels)).toEqual(Array.from(theirs.pixels));

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableWasmTraining } from 'tfjs-wasm-training';
-import { MODELS } from '../../pipeline/models/index.ts';
+import { getModelSpec } from '../../pipeline/models/registry.ts';
 import type { ModelId } from '../../schema/results.ts';
 import { compareBackends, randomValues, seeded, setupWebgpu, withGradients } from './compare.ts';
 
@@ -101,7 +101,7 @@ describe('webgpu kernels vs cpu (forward and gradients)', () => {
  */
 async function lossCurve(id: ModelId, backend: 'wasm' | 'webgpu', steps: number): Promise<number[]> {
   await tf.setBackend(backend);
-  const model = MODELS[id].build({ seed: 3, classes: 6 });
+  const model = getModelSpec(id).build({ seed: 3, classes: 6, imageSize: 64 });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const batch = 1;
   const x = tf.tensor4d(randomValues(batch * 64 * 64, `${id}:x`).map((v) => v / 3 + 0.5), [batch, 64, 64, 1]);

@@ -8,7 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { TryItLayer, TryItMeta, TryItModel } from './types.ts';
-import { BadImage, checkFile, MAX_FILE_BYTES, MAX_PIXELS, resizeTo64, rgbaToGrey, SIZE, toInput } from './preprocess.ts';
+import { BadImage, checkFile, MAX_FILE_BYTES, MAX_PIXELS, resizeTo, rgbaToGrey, toInput } from './preprocess.ts';
+
+/** Side of the images the models take: set from meta.json when the section starts. */
+let SIZE = 64;
 import { pickBackend } from './backend.ts';
 import { inflateGzipFetches } from './gzip-fetch.ts';
 
@@ -102,7 +105,7 @@ function drawGrey(canvas: HTMLCanvasElement, pixels: Uint8Array): void {
   ctx.putImageData(image, 0, 0);
 }
 
-/** Decodes a user's file into the 64×64 grey the models see, or throws BadImage with the reason. */
+/** Decodes a user's file into the SIZE × SIZE grey the models see, or throws BadImage with the reason. */
 async function fromFile(file: File): Promise<Input> {
   const name = file.name || 'the file';
   if (file.size > MAX_FILE_BYTES) throw new BadImage(`“${name}” is ${(file.size / 1e6).toFixed(0)} MB; files up to ${MAX_FILE_BYTES / 1024 / 1024} MB are accepted.`);
@@ -132,19 +135,19 @@ async function fromFile(file: File): Promise<Input> {
   bitmap.close();
   const grey = rgbaToGrey(ctx.getImageData(0, 0, width, height).data, width, height);
   const notes: string[] = [`${header ? header.kind.toUpperCase() : 'Image'} of ${width} × ${height} pixels${header?.kind === 'gif' ? ' (its first frame)' : ''}.`];
-  notes.push('Turned upright as its EXIF orientation tag says, if it has one: the browser’s decoder does that (the pipeline’s, sharp, keeps the stored pixel order, but no Medical MNIST image has the tag).');
+  notes.push('Turned upright as its EXIF orientation tag says, if it has one: the browser’s decoder does that (the pipeline’s, sharp, keeps the stored pixel order).');
   if (grey.transparent) notes.push('It has transparent pixels: they were composited on black (each channel multiplied by its opacity) before anything else.');
   notes.push(
     grey.colour
       ? 'It is in colour: converted to grey with the pipeline’s weights (0.299 R + 0.587 G + 0.114 B, PIL’s integer version).'
       : 'It is grey already (R = G = B), so the grey conversion leaves it unchanged.',
   );
-  if (width === SIZE && height === SIZE) notes.push('It is 64 × 64 already: no resizing.');
+  if (width === SIZE && height === SIZE) notes.push(`It is ${SIZE} × ${SIZE} already: no resizing.`);
   else if (width >= SIZE && height >= SIZE)
-    notes.push(`Resized from ${width} × ${height} to 64 × 64 without keeping the aspect ratio, with the pipeline’s Lanczos-3 filter (libvips’ resize, ported exactly: from the same decoded pixels it makes the pipeline’s 64 × 64; a browser’s JPEG decoder may differ from the pipeline’s by a grey level here and there).`);
+    notes.push(`Resized from ${width} × ${height} to ${SIZE} × ${SIZE} without keeping the aspect ratio, with the pipeline’s Lanczos-3 filter (libvips’ resize, ported exactly: from the same decoded pixels it makes the pipeline’s ${SIZE} × ${SIZE}; a browser’s JPEG decoder may differ from the pipeline’s by a grey level here and there).`);
   else
-    notes.push(`Enlarged from ${width} × ${height} to 64 × 64 without keeping the aspect ratio, with a Catmull-Rom filter: close to, but not bit-exact with, the pipeline’s (libvips) enlargement.`);
-  return { pixels: resizeTo64(grey.pixels, width, height), source: { kind: 'upload', name }, notes };
+    notes.push(`Enlarged from ${width} × ${height} to ${SIZE} × ${SIZE} without keeping the aspect ratio, with a Catmull-Rom filter: close to, but not bit-exact with, the pipeline’s (libvips) enlargement.`);
+  return { pixels: resizeTo(grey.pixels, width, height, SIZE), source: { kind: 'upload', name }, notes };
 }
 
 export async function startTryIt(root: HTMLElement): Promise<void> {
@@ -163,6 +166,7 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
       return r.json() as Promise<TryItMeta>;
     }),
   ]);
+  SIZE = meta.imageSize;
   const lut = Uint8Array.from(meta.lut);
   const [samples, runners] = await Promise.all([
     fetch(meta.samplesUrl).then(async (r) => {
@@ -180,20 +184,20 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
     const c = el('canvas', { width: String(SIZE), height: String(SIZE), 'aria-hidden': 'true' });
     drawGrey(c, sample(i));
     const b = el('button', { type: 'button', class: 'tryit-sample', 'data-sample': String(i), title: s.file }, c, el('span', {}, meta.classes[s.label] ?? `class ${s.label}`));
-    b.addEventListener('click', () => void show({ pixels: sample(i), source: { kind: 'sample', index: i }, notes: [`Test image ${s.file}, from samples.u8 of the results bundle: the 64 × 64 pixels the pipeline fed the models, so no conversion.`] }));
+    b.addEventListener('click', () => void show({ pixels: sample(i), source: { kind: 'sample', index: i }, notes: [`Test image ${s.file}, from samples.u8 of the results bundle: the ${SIZE} × ${SIZE} pixels the pipeline fed the models, so no conversion.`] }));
     return b;
   });
   const fileInput = el('input', { type: 'file', accept: 'image/*', 'data-tryit-file': '', id: 'tryit-file' });
   const drop = el('div', { class: 'tryit-drop' }, el('label', { for: 'tryit-file' }, 'Your image: '), fileInput, el('span', {}, ' or drop a file here. Any image your browser decodes (PNG, JPEG, WebP, GIF’s first frame…); nothing is uploaded anywhere.'));
-  const pad = el('canvas', { width: String(SIZE), height: String(SIZE), class: 'tryit-pad', 'data-tryit-pad': '', 'aria-label': 'Drawing pad, 64 × 64 pixels: draw with the mouse, a pen or a finger' });
+  const pad = el('canvas', { width: String(SIZE), height: String(SIZE), class: 'tryit-pad', 'data-tryit-pad': '', 'aria-label': `Drawing pad, ${SIZE} × ${SIZE} pixels: draw with the mouse, a pen or a finger` });
   const brush = el('select', { 'aria-label': 'Brush' }, ...[['3', 'thin'], ['6', 'medium'], ['10', 'thick']].map(([v, t]) => el('option', { value: v!, ...(v === '6' ? { selected: '' } : {}) }, `${t} white`)), el('option', { value: 'erase' }, 'black (erase)'));
   const clear = el('button', { type: 'button' }, 'Clear');
   const copy = el('button', { type: 'button' }, 'Start from the image shown');
-  const padBox = el('div', { class: 'tryit-draw' }, pad, el('div', {}, el('p', {}, 'Or draw (white on black, as the scans are):'), brush, ' ', clear, ' ', copy));
+  const padBox = el('div', { class: 'tryit-draw' }, pad, el('div', {}, el('p', {}, 'Or draw (white on black):'), brush, ' ', clear, ' ', copy));
 
-  const seen = el('canvas', { width: String(SIZE), height: String(SIZE), class: 'tryit-seen', 'data-tryit-seen': '', role: 'img', 'aria-label': 'The 64 × 64 grey image the models see' });
+  const seen = el('canvas', { width: String(SIZE), height: String(SIZE), class: 'tryit-seen', 'data-tryit-seen': '', role: 'img', 'aria-label': `The ${SIZE} × ${SIZE} grey image the models see` });
   const notes = el('ul', { class: 'tryit-notes', 'data-tryit-notes': '' });
-  const caution = el('p', { class: 'tryit-caution', 'data-tryit-caution': '', hidden: '' }, `These models know only six kinds of scan (${meta.classes.join(', ')}). Whatever you give them, they share 100% among those six, so a high probability here does not mean the image is such a scan: their confidence is not a measure of that.`);
+  const caution = el('p', { class: 'tryit-caution', 'data-tryit-caution': '', hidden: '' }, `These models know only ${meta.classes.length} classes (${meta.classes.join(', ')}). Whatever you give them, they share 100% among those ${meta.classes.length}, so a high probability here does not mean the image belongs to any of them: their confidence is not a measure of that.`);
   const check = el('p', { class: 'tryit-check', 'data-tryit-check': '', hidden: '' });
 
   const table = el('table', { class: 'tryit-probs', 'data-tryit-probs': '' });
@@ -219,10 +223,10 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   app.replaceChildren(
     el('div', { class: 'tryit-inputs' }, el('p', { class: 'tryit-label' }, 'A test image:'), el('div', { class: 'tryit-samples' }, ...sampleButtons), drop, padBox),
     message,
-    el('div', { class: 'tryit-result' }, el('figure', { class: 'tryit-seen-box' }, seen, el('figcaption', {}, 'What the models see: 64 × 64 grey, scaled up here.')), el('div', {}, notes, caution, check)),
+    el('div', { class: 'tryit-result' }, el('figure', { class: 'tryit-seen-box' }, seen, el('figcaption', {}, `What the models see: ${SIZE} × ${SIZE} grey, scaled up here.`)), el('div', {}, notes, caution, check)),
     table,
     el('h3', {}, 'Inside one model'),
-    el('p', {}, el('label', { for: 'tryit-model' }, 'Model: '), modelSelect, ' — each layer’s feature maps for this input, the same channels and colour scale as the static activation figure above (dark purple = that layer’s minimum over the six test images, yellow = its maximum).'),
+    el('p', {}, el('label', { for: 'tryit-model' }, 'Model: '), modelSelect, ` — each layer’s feature maps for this input, the same channels and colour scale as the static activation figure above (dark purple = that layer’s minimum over the ${meta.samples.length} test images, yellow = its maximum).`),
     clipped,
     layersBox,
     el('p', { class: 'tryit-label' }, 'The same input through the network, left to right (the first column of each stage’s maps, then the probabilities):'),
@@ -369,7 +373,7 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
   const padInput = (): Input => ({
     pixels: rgbaToGrey(pen.getImageData(0, 0, SIZE, SIZE).data, SIZE, SIZE).pixels,
     source: { kind: 'draw' },
-    notes: ['Your drawing: 64 × 64 pixels already, grey (white on black), so no conversion.'],
+    notes: [`Your drawing: ${SIZE} × ${SIZE} pixels already, grey, so no conversion.`],
   });
   const schedule = () => {
     if (scheduled) return;
@@ -423,7 +427,7 @@ export async function startTryIt(root: HTMLElement): Promise<void> {
     void show(padInput());
   });
 
-  await show({ pixels: sample(0), source: { kind: 'sample', index: 0 }, notes: [`Test image ${meta.samples[0]!.file}, from samples.u8 of the results bundle: the 64 × 64 pixels the pipeline fed the models, so no conversion.`] });
+  await show({ pixels: sample(0), source: { kind: 'sample', index: 0 }, notes: [`Test image ${meta.samples[0]!.file}, from samples.u8 of the results bundle: the ${SIZE} × ${SIZE} pixels the pipeline fed the models, so no conversion.`] });
 
   // What this section cost to download, as this browser measured it (compressed bytes).
   const fetched = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.startTime >= started - 50);

@@ -24,6 +24,8 @@ export function tryItMeta(): TryItMeta {
   const { manifest } = getBundle();
   return {
     classes: manifest.dataset.classes,
+    imageSize: manifest.dataset.imageSize,
+    kinds: manifest.dataset.info.kinds,
     samples: manifest.samples.labels.map((label, i) => ({ label, file: manifest.samples.files[i] ?? '' })),
     samplesUrl: url('tryit/samples.u8'),
     lut: Array.from(COLOUR_LUT),

@@ -14,7 +14,6 @@
  * module does the rest, and Node tests run it against sharp.
  */
 
-export const SIZE = 64;
 /** Images larger than this many pixels are refused before decoding (a 10,000 × 10,000 image would need 400 MB of canvas). */
 export const MAX_PIXELS = 50_000_000;
 /** And files larger than this. */
@@ -109,7 +108,7 @@ export function checkFile(name: string, bytes: Uint8Array): Header | null {
     if (header.width < 1 || header.height < 1) throw new BadImage(`“${name}” looks like a ${header.kind.toUpperCase()} but its header gives no image size: the file is damaged.`);
     if (header.width * header.height > MAX_PIXELS)
       throw new BadImage(
-        `“${name}” is ${header.width.toLocaleString('en')} × ${header.height.toLocaleString('en')} pixels, too large to decode in the page (at most ${MAX_PIXELS / 1e6} megapixels). The models see 64 × 64 anyway: please shrink it first.`,
+        `“${name}” is ${header.width.toLocaleString('en')} × ${header.height.toLocaleString('en')} pixels, too large to decode in the page (at most ${MAX_PIXELS / 1e6} megapixels). The models see small images anyway: please shrink it first.`,
       );
   }
   return header;
@@ -261,10 +260,10 @@ function enlargeAxis(at: (line: number, i: number) => number, lines: number, n: 
 }
 
 /**
- * Grey pixels of any size → 64×64 as the pipeline's `sharp.resize(64, 64, { fit: 'fill' })`:
- * vertical pass first, then horizontal, each an 8-bit image.
+ * Grey pixels of any size → SIZE × SIZE (the dataset's image size) as the pipeline's
+ * `sharp.resize(SIZE, SIZE, { fit: 'fill' })`: vertical pass first, then horizontal, each an 8-bit image.
  */
-export function resizeTo64(grey: Uint8Array, width: number, height: number): Uint8Array {
+export function resizeTo(grey: Uint8Array, width: number, height: number, SIZE: number): Uint8Array {
   if (width === SIZE && height === SIZE) return grey.slice();
   // vips_resize's scale factors, and the reduce factors it derives from them.
   const hscale = Math.max(SIZE / width, 1 / width);
@@ -309,7 +308,7 @@ function transpose(byColumn: Uint8Array, cols: number, rows: number): Uint8Array
   return out;
 }
 
-/** 64×64 uint8 → the model's input values, as the pipeline's imageBatch: v / 255. */
+/** size × size uint8 → the model's input values, as the pipeline's imageBatch: v / 255. */
 export function toInput(pixels: Uint8Array): Float32Array {
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 255;

@@ -39,7 +39,11 @@ export interface TryItModel {
 export interface TryItMeta {
   classes: string[];
   samples: { label: number; file: string }[];
-  /** URL of samples.u8: samples × 64 × 64 uint8. */
+  /** Side of the square images the models take (the dataset's image size). */
+  imageSize: number;
+  /** What one image shows (the dataset descriptor's `kinds`), or null. */
+  kinds: string | null;
+  /** URL of samples.u8: samples × imageSize × imageSize uint8. */
   samplesUrl: string;
   /** 256 × RGB of the activation colour map (the static figure's). */
   lut: number[];

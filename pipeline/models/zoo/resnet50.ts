@@ -27,9 +27,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
+import { inputShape, seededInitializers, type BuildOptions } from '../common.ts';
+import { defineModel } from '../descriptor.ts';
 
-export { loadImagenetWeights } from './imagenet-weights.ts';
+export { loadImagenetWeights } from '../imagenet-weights.ts';
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -63,7 +64,7 @@ const BN_EPSILON = 1.001e-5;
  */
 const BN_MOMENTUM = 0.9;
 
-export function buildResNet50({ seed, classes }: ResNet50Options): tfl.LayersModel {
+export function buildResNet50({ seed, classes, imageSize }: ResNet50Options): tfl.LayersModel {
   const initializer = seededInitializers(seed);
   const conv = (x: Symbolic, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid'): Symbolic =>
     tfl.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: initializer(), name }).apply(x) as Symbolic;
@@ -81,7 +82,7 @@ export function buildResNet50({ seed, classes }: ResNet50Options): tfl.LayersMod
     return relu(sum, `${name}_out`);
   };
 
-  const input = tfl.input({ shape: INPUT_SHAPE, name: 'input' });
+  const input = tfl.input({ shape: inputShape({ imageSize }), name: 'input' });
   // gray g in [0, 1] → (255 g − 103.939, 255 g − 116.779, 255 g − 123.68): BGR, caffe mode.
   let x = tfl.layers
     .conv2d({
@@ -122,3 +123,25 @@ export function resnet50ActivationLayers(model: tfl.LayersModel): string[] {
     .filter((layer) => recorded.has(layer.getClassName()) || /_block\d+_out$/.test(layer.name))
     .map((layer) => layer.name);
 }
+
+export default defineModel({
+  id: 'resnet50',
+  name: 'ResNet50',
+  role: 'reference',
+  order: 10,
+  description: ({ classes, imageSize }) =>
+    `The baseline: the standard 50-layer residual network (bottleneck blocks in four stages of 3, 4, 6 and 3), on ${imageSize}×${imageSize} grayscale input with a ${classes}-way softmax.`,
+  build: buildResNet50,
+  activationLayers: resnet50ActivationLayers,
+  // At batch 32 on one wasm lane (test inference ~40 images/s).
+  imagesPerSecond: 14.5,
+  budgets: {
+    smoke: { batchSize: 8, learningRate: 1e-3, trainLimit: 16, validationLimit: 16, testLimit: 24 },
+    cpu: { epochs: 2, trainLimit: 2_000, validationLimit: 300, batchSize: 32, timeLimitSeconds: 900 },
+  },
+  // Four ResNet50 runs fill both lanes of the cpu profile twice (see pipeline/profiles.ts).
+  seeds: { cpu: 2 },
+  browser: false,
+  colour: '#D55E00', // Okabe–Ito vermillion: the heavy reference stands apart
+  imagenetWeights: true,
+});

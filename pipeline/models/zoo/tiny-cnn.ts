@@ -5,7 +5,8 @@
  * 64×64 → 62×62×32 → 31×31×32 → 29×29×64 → 14×14×64 → 12544 → 64 → 6.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
+import { inputShape, seededInitializers, type BuildOptions } from '../common.ts';
+import { defineModel } from '../descriptor.ts';
 
 /** The TinyCNN shape with its widths as parameters; ReducedFilterCNN shares it. */
 export function buildTwoConvCnn(opts: BuildOptions & { name: string; filters: [number, number]; denseUnits: number }): tfl.Sequential {
@@ -13,7 +14,7 @@ export function buildTwoConvCnn(opts: BuildOptions & { name: string; filters: [n
   return tfl.sequential({
     name: opts.name,
     layers: [
-      tfl.layers.conv2d({ inputShape: INPUT_SHAPE, filters: opts.filters[0], kernelSize: 3, activation: 'relu', kernelInitializer: initializer(), name: 'conv1' }),
+      tfl.layers.conv2d({ inputShape: inputShape(opts), filters: opts.filters[0], kernelSize: 3, activation: 'relu', kernelInitializer: initializer(), name: 'conv1' }),
       tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
       tfl.layers.conv2d({ filters: opts.filters[1], kernelSize: 3, activation: 'relu', kernelInitializer: initializer(), name: 'conv2' }),
       tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
@@ -24,6 +25,20 @@ export function buildTwoConvCnn(opts: BuildOptions & { name: string; filters: [n
   });
 }
 
-export function buildTinyCnn({ seed, classes }: BuildOptions): tfl.Sequential {
-  return buildTwoConvCnn({ seed, classes, name: 'tiny_cnn', filters: [32, 64], denseUnits: 64 });
+export function buildTinyCnn(opts: BuildOptions): tfl.Sequential {
+  return buildTwoConvCnn({ ...opts, name: 'tiny_cnn', filters: [32, 64], denseUnits: 64 });
 }
+
+export default defineModel({
+  id: 'tiny-cnn',
+  name: 'TinyCNN',
+  role: 'simplification',
+  order: 30,
+  description: 'Two convolutional layers (32 and 64 filters) with max-pooling, followed by a 64-unit dense layer.',
+  build: buildTinyCnn,
+  // Measured on the 2-core build machine (pipeline/profiles.ts has the sizing).
+  imagesPerSecond: 300,
+  budgets: { cpu: { epochs: 2, trainLimit: 12_000, validationLimit: 2_000 } },
+  browser: true,
+  colour: '#009E73', // Okabe–Ito bluish green
+});

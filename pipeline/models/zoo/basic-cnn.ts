@@ -10,14 +10,15 @@
  * order the study took them.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, layerSeed, seededInitializers, type BuildOptions } from './common.ts';
-import { SeededDropout } from './seeded-dropout.ts';
+import { inputShape, layerSeed, seededInitializers, type BuildOptions } from '../common.ts';
+import { SeededDropout } from '../seeded-dropout.ts';
+import { defineModel } from '../descriptor.ts';
 
-export function buildBasicCnn({ seed, classes }: BuildOptions): tfl.Sequential {
+export function buildBasicCnn({ seed, classes, imageSize }: BuildOptions): tfl.Sequential {
   const initializer = seededInitializers(seed);
   const block = (n: number, filters: number, first = false): tfl.layers.Layer[] => [
     tfl.layers.conv2d({
-      ...(first ? { inputShape: INPUT_SHAPE } : {}),
+      ...(first ? { inputShape: inputShape({ imageSize }) } : {}),
       filters,
       kernelSize: 3,
       padding: 'same',
@@ -41,3 +42,17 @@ export function buildBasicCnn({ seed, classes }: BuildOptions): tfl.Sequential {
     ],
   });
 }
+
+export default defineModel({
+  id: 'basic-cnn',
+  name: 'Basic CNN',
+  role: 'simplification',
+  order: 20,
+  description:
+    'The first simplification: three 3×3 convolution blocks (32, 64, 128 filters) with max-pooling, a 128-unit dense layer and dropout.',
+  build: buildBasicCnn,
+  imagesPerSecond: 240,
+  budgets: { cpu: { epochs: 2, trainLimit: 8_000, validationLimit: 2_000 } },
+  browser: true,
+  colour: '#0072B2', // Okabe–Ito blue
+});

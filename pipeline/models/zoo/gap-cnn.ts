@@ -14,12 +14,13 @@
  * scratch comparison). Momentum 0.9, as in ResNet50 here, for short budgets.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { INPUT_SHAPE, seededInitializers, type BuildOptions } from './common.ts';
+import { inputShape, seededInitializers, type BuildOptions } from '../common.ts';
+import { convBlockLayers, defineModel } from '../descriptor.ts';
 
-export function buildGapCnn({ seed, classes }: BuildOptions): tfl.Sequential {
+export function buildGapCnn({ seed, classes, imageSize }: BuildOptions): tfl.Sequential {
   const initializer = seededInitializers(seed);
   const block = (n: number, filters: number, first = false): tfl.layers.Layer[] => [
-    tfl.layers.conv2d({ ...(first ? { inputShape: INPUT_SHAPE } : {}), filters, kernelSize: 3, kernelInitializer: initializer(), name: `conv${n}` }),
+    tfl.layers.conv2d({ ...(first ? { inputShape: inputShape({ imageSize }) } : {}), filters, kernelSize: 3, kernelInitializer: initializer(), name: `conv${n}` }),
     tfl.layers.batchNormalization({ momentum: 0.9, name: `bn${n}` }),
     tfl.layers.activation({ activation: 'relu', name: `relu${n}` }),
     tfl.layers.maxPooling2d({ poolSize: 2, name: `pool${n}` }),
@@ -36,3 +37,19 @@ export function buildGapCnn({ seed, classes }: BuildOptions): tfl.Sequential {
     ],
   });
 }
+
+export default defineModel({
+  id: 'gap-cnn',
+  name: 'Global-Average-Pooling CNN',
+  role: 'simplification',
+  order: 50,
+  description:
+    'Global average pooling in place of flattening: three 3×3 convolution blocks (32, 64, 128 filters, each with batch normalisation and max-pooling), averaged per channel, then a 64-unit dense layer.',
+  build: buildGapCnn,
+  activationLayers: convBlockLayers,
+  imagesPerSecond: 270,
+  budgets: { cpu: { epochs: 2, trainLimit: 8_000, validationLimit: 2_000 } },
+  browser: true,
+  colour: '#CC79A7', // Okabe–Ito reddish purple
+  studyPick: true,
+});
