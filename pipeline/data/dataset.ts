@@ -6,12 +6,13 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { Dataset, type Dataset as DatasetRecord } from '../../schema/results.ts';
-import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
+import { archiveContentKey, DEFAULT_MAX_FILE_BYTES, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
 import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
 import { DECODER_VERSION, decodeEach, PIXELS, type Decoded } from './decode.ts';
 import { DataError } from './errors.ts';
 import { virtualFs } from '../../schema/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
+import { shownName } from './names.ts';
 
 export { DataError };
 
@@ -42,11 +43,18 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Images decoded at once (default DEFAULT_DECODE_CONCURRENCY). */
   concurrency?: number;
+  /**
+   * Files larger than this many bytes are skipped and named with their size, never read
+   * (default DEFAULT_MAX_FILE_BYTES, 64 MiB; the CLI's --max-file-bytes).
+   */
+  maxFileBytes?: number;
 }
 
 /** What the cached pixels depend on besides the archive: this module's decoding and libvips. */
-function cacheFileFor(cacheDir: string, content: { kind: string; key: string }): string {
-  const key = sha256Hex(`medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; ${content.kind} ${content.key}`);
+function cacheFileFor(cacheDir: string, content: { kind: string; key: string }, maxFileBytes: number): string {
+  const key = sha256Hex(
+    `medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; max file bytes ${maxFileBytes}; ${content.kind} ${content.key}`,
+  );
   return path.join(cacheDir, `dataset-${key.slice(0, 32)}.bin`);
 }
 
@@ -56,10 +64,10 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
   const where = path.resolve(source);
   // /proc and /sys hold links all over the machine: walking them would take for ever.
   const virtual = virtualFs(where);
-  if (virtual) throw new DataError(`data ${where} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
+  if (virtual) throw new DataError(`data ${shownName(where)} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
 
   const content = await archiveContentKey(where);
-  const cacheFile = cacheFileFor(opts.cacheDir, content);
+  const cacheFile = cacheFileFor(opts.cacheDir, content, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   try {
     const cached = await readDatasetCache(cacheFile);
     if (cached) {
@@ -89,12 +97,12 @@ async function decodeArchive(
   opts: LoadOptions & { log: (l: string) => void; warn: (l: string) => void },
 ): Promise<Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>> {
   const { log, warn } = opts;
-  const archive = await openArchive(where);
+  const archive = await openArchive(where, { maxFileBytes: opts.maxFileBytes });
   const { entries, classes } = archive;
   const total = entries.length;
   log(
-    `reading ${total} image files in ${classes.length} classes from ${where}` +
-      (archive.classRoot ? ` (class folders under ${archive.classRoot})` : ''),
+    `reading ${total} image files in ${classes.length} classes from ${shownName(where)}` +
+      (archive.classRoot ? ` (class folders under ${shownName(archive.classRoot)})` : ''),
   );
   if (archive.outside.length)
     log(`passed over ${archive.outside.length} image file(s) outside the class folders, e.g. ${archive.outside[0]}`);
@@ -162,7 +170,7 @@ async function decodeArchive(
   for (const l of labels) counts[l]!++;
   const empty = classes.filter((_, c) => counts[c] === 0);
   if (empty.length)
-    throw new DataError(`class ${empty.join(', ')} in ${where} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
+    throw new DataError(`class ${empty.join(', ')} in ${shownName(where)} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
 
   const fingerprint = fingerprintOf(entries.flatMap((e) => (hashes[e.index] ? [{ file: e.file, sha256: hashes[e.index]! }] : [])));
   const duplicates = countDuplicates(contentHashes, labels, classes, files, log);
