@@ -283,7 +283,7 @@ async function walk(root: string): Promise<Walked> {
   const skipped: SkippedPath[] = [];
   let hiddenSpecial = 0;
   async function visit(dir: string, rel: string, depth: number, viaLink: boolean, ancestors: Map<string, string>): Promise<void> {
-    if (depth > 32) throw new DataError(`folders nested more than 32 deep at ${dir}: ${EXPECTED_LAYOUT}`);
+    if (depth > 32) throw new DataError(`folders nested more than 32 deep at ${shownName(dir)}: ${EXPECTED_LAYOUT}`);
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, d.name);
       const r = rel ? `${rel}/${d.name}` : d.name;
@@ -446,7 +446,7 @@ async function openFolder(dir: string, maxFileBytes: number): Promise<Archive> {
  * yauzl's errors for an entry whose central-directory record declares sizes or offsets
  * the archive does not have: the zip is damaged, and the run stops (one line).
  */
-const ZIP_STRUCTURE = /invalid local file header signature|file data overflows file bounds|too many bytes in the stream|not enough bytes in the stream|size mismatch|unexpected EOF|invalid (?:relative )?offset/i;
+const ZIP_STRUCTURE = /invalid local file header signature|file data overflows file bounds|too many bytes in the stream|not enough bytes in the stream|size mismatch|unexpected EOF/i;
 
 /** Deflate cannot pack more than 1032 bytes into one (258-byte matches in 2 bits). */
 const MAX_DEFLATE_RATIO = 1032;

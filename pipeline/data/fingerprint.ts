@@ -6,7 +6,9 @@
  *
  * "One per image" here means every image file in a class folder, including any that
  * later fail to decode: the fingerprint describes the data as shipped, and what gets
- * skipped follows from it (and from DECODER_VERSION).
+ * skipped follows from it (and from DECODER_VERSION). Files above the size limit
+ * (archive.ts: DEFAULT_MAX_FILE_BYTES) are never read, so they are not in it. File names
+ * are the shown names (names.ts), so a name with a line break cannot forge a line.
  */
 import { createHash } from 'node:crypto';
 import { openArchive, type OpenOptions } from './archive.ts';
