@@ -6,6 +6,16 @@
  *
  * The folder that holds the class folders (the "class root") is the grandparent of the
  * most image files; every other file is passed over and counted, never read.
+ *
+ * Memory is bounded whatever the data holds: every candidate image's size is known before
+ * it is read (the zip's central directory, `stat` for a folder), and one above
+ * `maxFileBytes` (default 64 MiB) is skipped and named, never read. Pipes, sockets and
+ * devices are never opened. Image files in memory at once: a zip's entries are inflated
+ * one at a time into a buffer of their declared size, and the decoder holds at most
+ * DEFAULT_DECODE_CONCURRENCY (8), so at most 9 files (9 × maxFileBytes, 576 MiB, at
+ * worst); a folder reads ahead at most 16 files and 64 MiB (or one larger file), so at
+ * most 8 + 16 files and 8 × maxFileBytes + max(64 MiB, maxFileBytes) bytes. (A zip of up
+ * to 1 GiB is also held whole, for speed; larger ones are read through a descriptor.)
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
