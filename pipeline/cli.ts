@@ -34,6 +34,9 @@ Options:
                            imageSize, classes; see docs/data.md) (default: $DATASET, else
                            dataset.json in the data folder or <data>.dataset.json beside
                            it, else a descriptor in datasets/ with the data's fingerprint)
+  --max-file-bytes N       files in the data larger than N bytes are skipped and named,
+                           never read (default: 67108864, 64 MiB: far above any image of
+                           at most 256 × 256 pixels)
   --profile NAME           ${PROFILES.join(' | ')} (default: full on a GPU, CUDA or a
                            hardware WebGPU adapter; else cpu)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default: auto, the fastest that
@@ -80,6 +83,7 @@ function parse(argv: string[]) {
     options: {
       data: { type: 'string' },
       dataset: { type: 'string' },
+      'max-file-bytes': { type: 'string' },
       profile: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       threads: { type: 'string' },
@@ -143,6 +147,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const models = values.models ? [...new Set(values.models.split(',').map((m) => m.trim()))] : [...MODEL_IDS];
   for (const m of models) if (!MODEL_IDS.includes(m)) fail(`--models: unknown model "${m}", expected some of ${MODEL_IDS.join(', ')}`);
+  const maxFileBytes = values['max-file-bytes'] === undefined ? undefined : Number(values['max-file-bytes']);
+  if (maxFileBytes !== undefined && (!/^[0-9]+$/.test(values['max-file-bytes']!) || !Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1))
+    fail(`--max-file-bytes: expected a positive whole number of bytes, got "${values['max-file-bytes']}"`);
   const dataset = values.dataset ?? (process.env.DATASET || undefined);
   if (dataset !== undefined && !statSync(dataset, { throwIfNoEntry: false })?.isFile())
     fail(`--dataset ${dataset}: no such file (expected a dataset descriptor, a JSON file; see docs/data.md)`);
@@ -174,6 +181,7 @@ async function main(argv: string[]): Promise<void> {
     projectRoot: process.cwd(),
     data: values.data,
     dataset,
+    maxFileBytes,
     out: values.out!,
     cacheDir: resolve(values['cache-dir']!),
     profile: profile as ProfileName | undefined,

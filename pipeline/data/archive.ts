@@ -6,13 +6,24 @@
  *
  * The folder that holds the class folders (the "class root") is the grandparent of the
  * most image files; every other file is passed over and counted, never read.
+ *
+ * Memory is bounded whatever the data holds: every candidate image's size is known before
+ * it is read (the zip's central directory, `stat` for a folder), and one above
+ * `maxFileBytes` (default 64 MiB) is skipped and named, never read. Pipes, sockets and
+ * devices are never opened. Image files in memory at once: a zip's entries are inflated
+ * one at a time into a buffer of their declared size, and the decoder holds at most
+ * DEFAULT_DECODE_CONCURRENCY (8), so at most 9 files (9 × maxFileBytes, 576 MiB, at
+ * worst); a folder reads ahead at most 16 files and 64 MiB (or one larger file), so at
+ * most 8 + 16 files and 8 × maxFileBytes + max(64 MiB, maxFileBytes) bytes. (A zip of up
+ * to 1 GiB is also held whole, for speed; larger ones are read through a descriptor.)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { DataError } from './errors.ts';
+import { formatBytes, oneLine, shownName } from './names.ts';
 
 export const EXPECTED_LAYOUT = 'expected one folder per class containing images, e.g. AbdomenCT/000000.jpeg';
 
@@ -29,6 +40,43 @@ const SYSTEM_NAMES = new Set(['__macosx', 'thumbs.db', 'desktop.ini']);
 
 /** Zips up to this size are read into memory: random access to 59k small entries is ~4× faster than through a file descriptor. */
 const DEFAULT_MAX_IN_MEMORY = 1 << 30;
+
+/**
+ * The largest file that is read (option `maxFileBytes`): 64 MiB. A 64×64 Medical MNIST
+ * JPEG is about 2 KB, and even an uncompressed 4096×4096 RGBA image is 64 MiB; a larger
+ * file (a whole-slide TIFF, a DICOM series, a video, a zip bomb) is skipped and named with
+ * its size before a byte of it is read: its size comes from the zip's central directory
+ * (yauzl's validateEntrySizes makes an entry that inflates past it an error) or from
+ * `stat` for a folder.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A folder's files are read ahead of the decoder: at most this many files, and at most
+ * READ_AHEAD_BYTES of them together (one file at a time when a file alone is larger).
+ */
+const READ_AHEAD_FILES = 16;
+const READ_AHEAD_BYTES = 64 * 1024 * 1024;
+
+export interface OpenOptions {
+  /** Zips up to this size are read into memory (default 1 GiB). */
+  maxInMemoryBytes?: number;
+  /** Files larger than this are skipped and named, never read (default DEFAULT_MAX_FILE_BYTES). */
+  maxFileBytes?: number;
+}
+
+function tooLarge(size: number, limit: number): string {
+  return `file too large: ${formatBytes(size)}, above the limit of ${formatBytes(limit)} per file (--max-file-bytes); not read`;
+}
+
+/** What a directory entry that is neither a file, a folder nor a link is. */
+function specialKind(s: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string {
+  if (s.isFIFO()) return 'named pipe';
+  if (s.isSocket()) return 'socket';
+  if (s.isBlockDevice()) return 'block device';
+  if (s.isCharacterDevice()) return 'character device';
+  return 'unknown file type';
+}
 
 export type PathKind = 'hidden' | 'image' | 'unknown' | 'other';
 
@@ -63,10 +111,15 @@ export interface ArchiveEntry {
   className: string;
   /** File name within its class folder (a relative path if the class folder has subfolders). */
   name: string;
-  /** `<Class>/<name>`: the layout-independent identity used in fingerprints and reports. */
+  /**
+   * `<Class>/<name>`: the layout-independent identity used in fingerprints and reports.
+   * Class, name and file are shown names (names.ts: control characters escaped).
+   */
   file: string;
-  /** Path inside the archive or folder, for messages. */
+  /** Path inside the archive or folder, as it is (to read the file). */
   path: string;
+  /** Size declared by the zip's central directory or by `stat`. */
+  size: number;
   /** Position in `Archive.entries` (sorted by `file`). */
   index: number;
   /** No extension: read, then kept only if its bytes look like an image. */
@@ -95,7 +148,11 @@ export interface Archive {
   ignored: { hidden: number; nonImage: number };
   /** Image files outside the class folders (passed over), as paths inside the archive. */
   outside: string[];
-  /** Symbolic link loops, broken links and links between class folders: passed over, each named. */
+  /**
+   * Passed over, each named: symbolic link loops, broken links, links between class
+   * folders, files that are not regular files (pipes, sockets, devices) and image files
+   * above the size limit.
+   */
   passedOver: SkippedPath[];
   /** Reads every entry once; yields only images (see `ignored`). */
   read(): AsyncGenerator<ImageFile>;
@@ -105,6 +162,8 @@ export interface Archive {
 interface Listing {
   files: string[];
   dirs: string[];
+  /** Each file's size, where known (files without one are taken as small). */
+  sizes?: Map<string, number>;
 }
 
 interface Layout {
@@ -113,10 +172,16 @@ interface Layout {
   entries: ArchiveEntry[];
   ignored: { hidden: number; nonImage: number };
   outside: string[];
+  /** Candidate images above `maxFileBytes`: never read. */
+  tooLarge: SkippedPath[];
 }
 
-/** Decides where the class folders are and which files are candidate images. */
-export function planLayout(where: string, listing: Listing): Layout {
+/**
+ * Decides where the class folders are and which files are candidate images. `where`
+ * and the paths are as they are; the layout's class and file names are shown names.
+ */
+export function planLayout(where: string, listing: Listing, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Layout {
+  where = shownName(where);
   let hidden = 0;
   let nonImage = 0;
   const visible: { rel: string; kind: PathKind }[] = [];
@@ -148,10 +213,12 @@ export function planLayout(where: string, listing: Listing): Layout {
   const seen = new Set<string>();
   const entries: ArchiveEntry[] = [];
   const outside: string[] = [];
+  const tooBig: SkippedPath[] = [];
+  const counts = new Map<string, number>();
   for (const { rel, kind } of visible) {
     const below = rel.startsWith(prefix) ? rel.slice(prefix.length).split('/') : [];
     if (below.length < 2) {
-      if (kind === 'image') outside.push(rel);
+      if (kind === 'image') outside.push(shownName(rel));
       else nonImage++;
       continue;
     }
@@ -160,30 +227,32 @@ export function planLayout(where: string, listing: Listing): Layout {
       nonImage++;
       continue;
     }
-    const className = below[0]!;
-    const name = below.slice(1).join('/');
+    const className = shownName(below[0]!);
+    const name = shownName(below.slice(1).join('/'));
     const file = `${className}/${name}`;
-    if (seen.has(file)) throw new DataError(`${where} holds ${rel} twice: expected each image once`);
+    if (seen.has(file)) throw new DataError(`${where} holds ${shownName(rel)} twice: expected each image once`);
     seen.add(file);
-    entries.push({ className, name, file, path: rel, index: -1, sniff: kind === 'unknown' });
+    counts.set(className, (counts.get(className) ?? 0) + 1);
+    const size = listing.sizes?.get(rel) ?? 0;
+    if (size > maxFileBytes) tooBig.push({ file, reason: tooLarge(size, maxFileBytes) });
+    else entries.push({ className, name, file, path: rel, size, index: -1, sniff: kind === 'unknown' });
   }
   entries.sort((a, b) => byCodePoint(a.file, b.file));
   entries.forEach((e, i) => (e.index = i));
+  tooBig.sort((a, b) => byCodePoint(a.file, b.file));
 
-  const sorted = [...classes].sort(byCodePoint);
+  const sorted = [...classes].map(shownName).sort(byCodePoint);
   if (sorted.length > MAX_CLASSES)
     throw new DataError(`${sorted.length} class folders in ${where}: at most ${MAX_CLASSES} classes are supported (labels are stored as one byte each)`);
   if (sorted.length < 2)
-    throw new DataError(`only one class folder (${prefix}${sorted[0]}/) in ${where}: ${EXPECTED_LAYOUT}, for at least two classes`);
-  const counts = new Map<string, number>();
-  for (const e of entries) counts.set(e.className, (counts.get(e.className) ?? 0) + 1);
+    throw new DataError(`only one class folder (${shownName(prefix)}${sorted[0]}/) in ${where}: ${EXPECTED_LAYOUT}, for at least two classes`);
   const empty = sorted.filter((c) => !counts.get(c));
   if (empty.length)
     throw new DataError(
-      `class folder${empty.length > 1 ? 's' : ''} ${empty.map((c) => `${prefix}${c}/`).join(', ')} in ${where} ${empty.length > 1 ? 'have' : 'has'} no images: ${EXPECTED_LAYOUT}`,
+      `class folder${empty.length > 1 ? 's' : ''} ${empty.map((c) => `${shownName(prefix)}${c}/`).join(', ')} in ${where} ${empty.length > 1 ? 'have' : 'has'} no images: ${EXPECTED_LAYOUT}`,
     );
   outside.sort(byCodePoint);
-  return { classRoot: prefix, classes: sorted, entries, ignored: { hidden, nonImage }, outside };
+  return { classRoot: prefix, classes: sorted, entries, ignored: { hidden, nonImage }, outside, tooLarge: tooBig };
 }
 
 /** A file or folder the walk passed over, with why (named in a warning and in the manifest). */
@@ -205,8 +274,10 @@ interface Walked extends Listing {
   stats: Map<string, FileStamp>;
   /** Files reached through a symbolic link: their real path. */
   linked: Map<string, string>;
-  /** Symbolic link loops and broken links, passed over. */
+  /** Symbolic link loops, broken links and files that are not regular files (pipes, sockets, devices), passed over. */
   skipped: SkippedPath[];
+  /** Such files under hidden names (`.X11-unix/`, a `.lock` socket): counted as hidden, not named. */
+  hiddenSpecial: number;
 }
 
 /**
@@ -220,8 +291,9 @@ async function walk(root: string): Promise<Walked> {
   const stats = new Map<string, FileStamp>();
   const linked = new Map<string, string>();
   const skipped: SkippedPath[] = [];
+  let hiddenSpecial = 0;
   async function visit(dir: string, rel: string, depth: number, viaLink: boolean, ancestors: Map<string, string>): Promise<void> {
-    if (depth > 32) throw new DataError(`folders nested more than 32 deep at ${dir}: ${EXPECTED_LAYOUT}`);
+    if (depth > 32) throw new DataError(`folders nested more than 32 deep at ${shownName(dir)}: ${EXPECTED_LAYOUT}`);
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, d.name);
       const r = rel ? `${rel}/${d.name}` : d.name;
@@ -232,7 +304,7 @@ async function walk(root: string): Promise<Walked> {
           s = await stat(full);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          skipped.push({ file: r, reason: code === 'ELOOP' ? 'symbolic link loop' : `broken symbolic link (${code ?? firstLine(e)})` });
+          skipped.push({ file: shownName(r), reason: code === 'ELOOP' ? 'symbolic link loop' : `broken symbolic link (${code ?? oneLine(e)})` });
           continue;
         }
       }
@@ -240,7 +312,7 @@ async function walk(root: string): Promise<Walked> {
         const real = await realpath(full);
         const loop = ancestors.get(real);
         if (loop !== undefined) {
-          skipped.push({ file: r, reason: `symbolic link loop (leads back to ${loop || 'the data folder'})` });
+          skipped.push({ file: shownName(r), reason: `symbolic link loop (leads back to ${shownName(loop) || 'the data folder'})` });
           continue;
         }
         dirs.push(r);
@@ -250,11 +322,15 @@ async function walk(root: string): Promise<Walked> {
         files.push(r);
         stats.set(r, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         if (viaLink || link) linked.set(r, await realpath(full));
+      } else {
+        // A pipe, socket or device: never opened (reading a pipe would block for ever).
+        if (classifyPath(r) === 'hidden') hiddenSpecial++;
+        else skipped.push({ file: shownName(r), reason: `not a regular file (${specialKind(s ?? d)}); not read` });
       }
     }
   }
   await visit(root, '', 0, false, new Map([[await realpath(root), '']]));
-  return { files, dirs, stats, linked, skipped };
+  return { files, dirs, stats, linked, skipped, hiddenSpecial };
 }
 
 /**
@@ -263,58 +339,107 @@ async function walk(root: string): Promise<Walked> {
  * would add that image under the wrong label, so it is passed over and named.
  * (Links to files outside the data folder, or within the same class folder, are read.)
  */
-async function crossClassLinks(root: string, walked: Walked, classRoot: string, classes: string[]): Promise<SkippedPath[]> {
+async function crossClassLinks(root: string, walked: Walked, classRoot: string, classes: string[]): Promise<(SkippedPath & { rel: string })[]> {
   if (walked.linked.size === 0) return [];
   const realRoot = await realpath(root);
-  const out: SkippedPath[] = [];
+  const out: (SkippedPath & { rel: string })[] = [];
   for (const [rel, real] of walked.linked) {
     if (!rel.startsWith(classRoot)) continue;
     const inside = path.relative(realRoot, real).split(path.sep).join('/');
     if (inside.startsWith('../') || path.isAbsolute(inside) || !inside.startsWith(classRoot)) continue;
     const realClass = inside.slice(classRoot.length).split('/')[0]!;
     const linkClass = rel.slice(classRoot.length).split('/')[0]!;
-    if (realClass !== linkClass && classes.includes(realClass))
-      out.push({ file: rel.slice(classRoot.length), reason: `symbolic link into another class folder (${inside.slice(classRoot.length)}): its label would be wrong` });
+    if (realClass !== linkClass && classes.includes(shownName(realClass)))
+      out.push({
+        rel,
+        file: shownName(rel.slice(classRoot.length)),
+        reason: `symbolic link into another class folder (${shownName(inside.slice(classRoot.length))}): its label would be wrong`,
+      });
   }
   return out.sort((a, b) => byCodePoint(a.file, b.file));
 }
 
-async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+async function streamToBuffer(s: NodeJS.ReadableStream, size: number): Promise<Buffer> {
+  // validateEntrySizes ends the stream with an error before it passes the declared size.
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for await (const c of s) {
+    const chunk = c as Buffer;
+    if (at + chunk.length > size) throw new Error(`too many bytes in the stream. expected ${size}. got at least ${at + chunk.length}`);
+    chunk.copy(out, at);
+    at += chunk.length;
+  }
+  return at === size ? out : out.subarray(0, at);
 }
 
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0]!;
+type Read = { bytes: Buffer; readError: string | null };
+const unread = (readError: string): Read => ({ bytes: Buffer.alloc(0), readError });
+
+/**
+ * Reads a folder's file, at most `limit` bytes: opened without blocking (a file swapped
+ * for a pipe since the walk must not hang the run), checked to be a regular file no
+ * larger than the limit, then read up to the size `stat` gave.
+ */
+async function readBounded(file: string, limit: number): Promise<Read> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return unread(`cannot read file (${oneLine(e)})`);
+  }
+  try {
+    const st: Stats = await fh.stat();
+    if (!st.isFile()) return unread(`not a regular file (${specialKind(st)}); not read`);
+    if (st.size > limit) return unread(tooLarge(st.size, limit));
+    const bytes = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const { bytesRead } = await fh.read(bytes, at, st.size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return { bytes: at === st.size ? bytes : bytes.subarray(0, at), readError: null };
+  } catch (e) {
+    return unread(`cannot read file (${oneLine(e)})`);
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }
 
-async function openFolder(dir: string): Promise<Archive> {
+async function openFolder(dir: string, maxFileBytes: number): Promise<Archive> {
   const walked = await walk(dir);
-  let layout = planLayout(dir, walked);
+  const sizes = new Map([...walked.stats].map(([f, st]) => [f, st.size]));
+  let layout = planLayout(dir, { ...walked, sizes }, maxFileBytes);
   const crossing = await crossClassLinks(dir, walked, layout.classRoot, layout.classes);
   if (crossing.length) {
-    const drop = new Set(crossing.map((c) => layout.classRoot + c.file));
-    layout = planLayout(dir, { files: walked.files.filter((f) => !drop.has(f)), dirs: walked.dirs });
+    const drop = new Set(crossing.map((c) => c.rel));
+    layout = planLayout(dir, { files: walked.files.filter((f) => !drop.has(f)), dirs: walked.dirs, sizes }, maxFileBytes);
   }
   const archive: Archive = {
     kind: 'folder',
     ...layout,
-    passedOver: [...walked.skipped, ...crossing],
+    ignored: { ...layout.ignored, hidden: layout.ignored.hidden + walked.hiddenSpecial },
+    passedOver: [...walked.skipped, ...crossing.map(({ file, reason }) => ({ file, reason })), ...layout.tooLarge],
     async *read() {
-      // A short look-ahead of reads keeps the disk busy while the consumer decodes.
-      const window = 16;
-      const load = (e: ArchiveEntry) =>
-        readFile(path.join(dir, ...e.path.split('/'))).then(
-          (bytes) => ({ bytes, readError: null }),
-          (err: unknown) => ({ bytes: Buffer.alloc(0), readError: `cannot read file (${firstLine(err)})` }),
-        );
-      const pending = layout.entries.slice(0, window).map(load);
-      for (let i = 0; i < layout.entries.length; i++) {
-        const e = layout.entries[i]!;
+      // A short look-ahead of reads keeps the disk busy while the consumer decodes: at
+      // most READ_AHEAD_FILES files and READ_AHEAD_BYTES bytes (or one file, if larger).
+      const entries = layout.entries;
+      const pending: Promise<Read>[] = [];
+      let next = 0;
+      let ahead = 0;
+      const fill = (from: number) => {
+        while (next < entries.length && (next === from || (next - from < READ_AHEAD_FILES && ahead + entries[next]!.size <= READ_AHEAD_BYTES))) {
+          const e = entries[next++]!;
+          ahead += e.size;
+          pending.push(readBounded(path.join(dir, ...e.path.split('/')), maxFileBytes));
+        }
+      };
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        fill(i);
         const got = await pending[i]!;
-        if (i + window < layout.entries.length) pending.push(load(layout.entries[i + window]!));
         delete pending[i];
+        ahead -= e.size;
         if (e.sniff && !got.readError && !looksLikeImage(got.bytes)) {
           archive.ignored.nonImage++;
           continue;
@@ -327,31 +452,59 @@ async function openFolder(dir: string): Promise<Archive> {
   return archive;
 }
 
-async function openZip(file: string, size: number, maxInMemory: number): Promise<Archive> {
+/**
+ * yauzl's errors for an entry whose central-directory record declares sizes or offsets
+ * the archive does not have: the zip is damaged, and the run stops (one line).
+ */
+const ZIP_STRUCTURE = /invalid local file header signature|file data overflows file bounds|too many bytes in the stream|not enough bytes in the stream|size mismatch|unexpected EOF/i;
+
+/** Deflate cannot pack more than 1032 bytes into one (258-byte matches in 2 bits). */
+const MAX_DEFLATE_RATIO = 1032;
+
+function damaged(file: string, what: string): DataError {
+  return new DataError(`${shownName(file)} is a damaged zip: ${what}; expected an intact .zip (truncated in a download, or its central directory declares sizes or offsets it does not have)`);
+}
+
+async function openZip(file: string, size: number, maxInMemory: number, maxFileBytes: number): Promise<Archive> {
   const options: yauzl.Options = { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true };
   let zip: yauzl.ZipFile;
   try {
     zip = size <= maxInMemory ? await yauzl.fromBufferPromise(await readFile(file), options) : await yauzl.openPromise(file, options);
   } catch (e) {
-    throw new DataError(`cannot read ${file} as a zip (${firstLine(e)}): expected a folder or a .zip with one folder per class`);
+    throw new DataError(`cannot read ${shownName(file)} as a zip (${oneLine(e)}): expected a folder or a .zip with one folder per class`);
   }
   const byPath = new Map<string, yauzl.Entry>();
-  const listing: Listing = { files: [], dirs: [] };
+  const listing: Listing = { files: [], dirs: [], sizes: new Map() };
   try {
     for await (const entry of zip.eachEntry()) {
+      // Every declared size and offset is checked against the archive before anything is read.
+      const name = shownName(entry.fileName);
+      const dataStart = entry.relativeOffsetOfLocalHeader + 30 + entry.fileNameLength;
+      if (dataStart + entry.compressedSize > size)
+        throw damaged(
+          file,
+          `entry ${name} declares ${formatBytes(entry.compressedSize)} of data at offset ${entry.relativeOffsetOfLocalHeader}, past the end of the ${formatBytes(size)} archive`,
+        );
+      if (entry.compressionMethod === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024)
+        throw damaged(
+          file,
+          `entry ${name} declares ${formatBytes(entry.uncompressedSize)} inflated from ${formatBytes(entry.compressedSize)}, more than deflate can hold`,
+        );
       if (entry.fileName.endsWith('/')) listing.dirs.push(entry.fileName);
       else {
         listing.files.push(entry.fileName);
+        listing.sizes!.set(entry.fileName, entry.uncompressedSize);
         byPath.set(entry.fileName, entry);
       }
     }
   } catch (e) {
     zip.close();
-    throw new DataError(`cannot read the entries of ${file} (${firstLine(e)}): expected an intact .zip`);
+    if (e instanceof DataError) throw e;
+    throw damaged(file, `cannot read its entries (${oneLine(e)})`);
   }
   let layout: Layout;
   try {
-    layout = planLayout(file, listing);
+    layout = planLayout(file, listing, maxFileBytes);
   } catch (e) {
     zip.close();
     throw e;
@@ -359,15 +512,17 @@ async function openZip(file: string, size: number, maxInMemory: number): Promise
   const archive: Archive = {
     kind: 'zip',
     ...layout,
-    passedOver: [],
+    passedOver: layout.tooLarge,
     async *read() {
       for (const e of layout.entries) {
         let bytes: Buffer = Buffer.alloc(0);
         let readError: string | null = null;
         try {
-          bytes = await streamToBuffer(await zip.openReadStreamPromise(byPath.get(e.path)!));
+          bytes = await streamToBuffer(await zip.openReadStreamPromise(byPath.get(e.path)!), e.size);
         } catch (err) {
-          readError = `cannot read zip entry (${firstLine(err)})`;
+          const why = oneLine(err);
+          if (ZIP_STRUCTURE.test(why)) throw damaged(file, `entry ${shownName(e.path)}: ${why}`);
+          readError = `cannot read zip entry (${why})`;
         }
         if (e.sniff && !readError && !looksLikeImage(bytes)) {
           archive.ignored.nonImage++;
@@ -384,11 +539,14 @@ async function openZip(file: string, size: number, maxInMemory: number): Promise
 }
 
 /** Opens a folder or a .zip (any other file is tried as a zip). */
-export async function openArchive(p: string, opts: { maxInMemoryBytes?: number } = {}): Promise<Archive> {
+export async function openArchive(p: string, opts: OpenOptions = {}): Promise<Archive> {
   const s = await stat(p).catch(() => null);
-  if (!s) throw new DataError(`data not found: ${p} (expected a folder or a .zip with one folder per class)`);
-  if (s.isDirectory()) return openFolder(p);
-  return openZip(p, s.size, opts.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY);
+  if (!s) throw new DataError(`data not found: ${shownName(p)} (expected a folder or a .zip with one folder per class)`);
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (!(Number.isSafeInteger(maxFileBytes) && maxFileBytes > 0)) throw new DataError(`the largest file to read must be a positive whole number of bytes, got ${maxFileBytes}`);
+  if (s.isDirectory()) return openFolder(p, maxFileBytes);
+  if (!s.isFile()) throw new DataError(`data ${shownName(p)} is not a regular file (${specialKind(s)}): expected a folder or a .zip with one folder per class`);
+  return openZip(p, s.size, opts.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY, maxFileBytes);
 }
 
 /**
@@ -400,15 +558,18 @@ export async function openArchive(p: string, opts: { maxInMemoryBytes?: number }
  */
 export async function archiveContentKey(p: string): Promise<{ kind: 'zip' | 'folder'; key: string }> {
   const s = await stat(p).catch(() => null);
-  if (!s) throw new DataError(`data not found: ${p} (expected a folder or a .zip with one folder per class)`);
+  if (!s) throw new DataError(`data not found: ${shownName(p)} (expected a folder or a .zip with one folder per class)`);
   const h = createHash('sha256');
   if (!s.isDirectory()) {
+    if (!s.isFile()) throw new DataError(`data ${shownName(p)} is not a regular file (${specialKind(s)}): expected a folder or a .zip with one folder per class`);
     for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
     return { kind: 'zip', key: h.digest('hex') };
   }
-  const { files, dirs, stats } = await walk(p);
+  const { files, dirs, stats, skipped, hiddenSpecial } = await walk(p);
   const lines = [
     ...dirs.map((d) => `${d}/\n`),
+    ...skipped.map((s) => `skipped ${s.file}\t${s.reason}\n`),
+    `hidden special files ${hiddenSpecial}\n`,
     ...files.map((f) => {
       const st = stats.get(f)!;
       return `${f}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}\n`;

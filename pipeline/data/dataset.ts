@@ -8,13 +8,14 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { Dataset, type Dataset as DatasetRecord } from '../../schema/results.ts';
-import { archiveContentKey, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
+import { archiveContentKey, DEFAULT_MAX_FILE_BYTES, EXPECTED_LAYOUT, openArchive, type ImageFile } from './archive.ts';
 import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/datasets.ts';
 import { DECODER_VERSION, decodeEach, type Decoded } from './decode.ts';
 import { classOrder, commonSize, datasetInfo, descriptorByFingerprint, type FoundDescriptor } from './descriptor.ts';
 import { DataError } from './errors.ts';
 import { virtualFs } from '../../schema/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
+import { shownName } from './names.ts';
 
 export { DataError };
 
@@ -49,16 +50,22 @@ export interface LoadOptions {
   descriptor?: FoundDescriptor | null;
   /** Where datasets/ is, to recognise the data by fingerprint when no descriptor was given. */
   projectRoot?: string;
+  /**
+   * Files larger than this many bytes are skipped and named with their size, never read
+   * (default DEFAULT_MAX_FILE_BYTES, 64 MiB; the CLI's --max-file-bytes).
+   */
+  maxFileBytes?: number;
 }
 
 /** Images whose size is looked at to choose the models' image size when no descriptor sets it. */
 const SIZE_PROBE = 32;
 
 /** What the cached pixels depend on besides the archive: this module's decoding and libvips. */
-function cacheFileFor(cacheDir: string, content: { kind: string; key: string }, imageSize: number): string {
-  // The 64-pixel key is the one written before image sizes were a choice, so those caches stay valid.
+function cacheFileFor(cacheDir: string, content: { kind: string; key: string }, imageSize: number, maxFileBytes: number): string {
   const size = imageSize === 64 ? '' : `; size ${imageSize}`;
-  const key = sha256Hex(`medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; ${content.kind} ${content.key}${size}`);
+  const key = sha256Hex(
+    `medical-mnist dataset; decoder ${DECODER_VERSION}; vips ${sharp.versions.vips}; max file bytes ${maxFileBytes}; ${content.kind} ${content.key}${size}`,
+  );
   return path.join(cacheDir, `dataset-${key.slice(0, 32)}.bin`);
 }
 
@@ -68,14 +75,14 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
   const where = path.resolve(source);
   // /proc and /sys hold links all over the machine: walking them would take for ever.
   const virtual = virtualFs(where);
-  if (virtual) throw new DataError(`data ${where} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
+  if (virtual) throw new DataError(`data ${shownName(where)} is on the virtual "${virtual}" file system, not a dataset: ${EXPECTED_LAYOUT}`);
 
   const given = opts.descriptor ?? null;
   const sizeFromDescriptor = given?.descriptor.imageSize;
-  const imageSize = sizeFromDescriptor ?? (await probeImageSize(where));
+  const imageSize = sizeFromDescriptor ?? (await probeImageSize(where, opts.maxFileBytes));
   log(`image size: ${imageSize} × ${imageSize} (${sizeFromDescriptor ? `from ${given!.file}` : `the most common size among the first ${SIZE_PROBE} images`})`);
   const content = await archiveContentKey(where);
-  const cacheFile = cacheFileFor(opts.cacheDir, content, imageSize);
+  const cacheFile = cacheFileFor(opts.cacheDir, content, imageSize, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   const describe = (d: Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>) =>
     describeDataset(d, given ?? descriptorByFingerprint(opts.projectRoot ?? process.cwd(), d.dataset.fingerprint, imageSize), where, sizeFromDescriptor ? 'descriptor' : 'data');
   try {
@@ -106,8 +113,8 @@ export async function loadDataset(source: string, opts: LoadOptions): Promise<Lo
  * longer side), for data without a descriptor: the size its images mostly have, so
  * nothing is resized that need not be.
  */
-async function probeImageSize(where: string): Promise<number> {
-  const archive = await openArchive(where);
+async function probeImageSize(where: string, maxFileBytes: number | undefined): Promise<number> {
+  const archive = await openArchive(where, { maxFileBytes });
   const sizes: [number, number][] = [];
   try {
     for await (const f of archive.read()) {
@@ -150,12 +157,12 @@ async function decodeArchive(
 ): Promise<Omit<LoadedDataset, 'cacheHit' | 'cacheFile'>> {
   const { log, warn } = opts;
   const PIXELS = imageSize * imageSize;
-  const archive = await openArchive(where);
+  const archive = await openArchive(where, { maxFileBytes: opts.maxFileBytes });
   const { entries, classes } = archive;
   const total = entries.length;
   log(
-    `reading ${total} image files in ${classes.length} classes from ${where}` +
-      (archive.classRoot ? ` (class folders under ${archive.classRoot})` : ''),
+    `reading ${total} image files in ${classes.length} classes from ${shownName(where)}` +
+      (archive.classRoot ? ` (class folders under ${shownName(archive.classRoot)})` : ''),
   );
   if (archive.outside.length)
     log(`passed over ${archive.outside.length} image file(s) outside the class folders, e.g. ${archive.outside[0]}`);
@@ -224,7 +231,7 @@ async function decodeArchive(
   for (const l of labels) counts[l]!++;
   const empty = classes.filter((_, c) => counts[c] === 0);
   if (empty.length)
-    throw new DataError(`class ${empty.join(', ')} in ${where} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
+    throw new DataError(`class ${empty.join(', ')} in ${shownName(where)} has no decodable images (all skipped, see the warnings): ${EXPECTED_LAYOUT}`);
 
   const fingerprint = fingerprintOf(entries.flatMap((e) => (hashes[e.index] ? [{ file: e.file, sha256: hashes[e.index]! }] : [])));
   const duplicates = countDuplicates(contentHashes, labels, classes, files, log);

@@ -11,9 +11,11 @@ import sharp, { type OutputInfo } from 'sharp';
 
 /**
  * Part of the dataset cache key: bump whenever the pixels this module produces, or the
- * dataset record cached with them, change (2: converted files and cross-class duplicates named).
+ * dataset record cached with them, change (2: converted files and cross-class duplicates named;
+ * 3: files above the size limit and files that are not regular files skipped and named,
+ * names shown with control characters escaped).
  */
-export const DECODER_VERSION = 2;
+export const DECODER_VERSION = 3;
 /**
  * Images decoded at once. sharp runs one libvips pipeline per image on libuv's pool (4
  * threads); for 64×64 JPEGs the per-call overhead dominates, and 8 in flight was the

@@ -6,10 +6,12 @@
  *
  * "One per image" here means every image file in a class folder, including any that
  * later fail to decode: the fingerprint describes the data as shipped, and what gets
- * skipped follows from it (and from DECODER_VERSION).
+ * skipped follows from it (and from DECODER_VERSION). Files above the size limit
+ * (archive.ts: DEFAULT_MAX_FILE_BYTES) are never read, so they are not in it. File names
+ * are the shown names (names.ts), so a name with a line break cannot forge a line.
  */
 import { createHash } from 'node:crypto';
-import { openArchive } from './archive.ts';
+import { openArchive, type OpenOptions } from './archive.ts';
 
 /** The value the shared copy, Kaggle's archive and GitHub's archive all give. */
 export const MEDICAL_MNIST_FINGERPRINT = '3e532706b04fac7782e817fad99993424546386205346e816ed88332a01f84a6';
@@ -28,8 +30,8 @@ export function fingerprintOf(images: Iterable<{ file: string; sha256: string }>
 }
 
 /** Reads and hashes every image of a folder or zip without decoding (about 3 s for the full zip). */
-export async function fingerprintArchive(p: string): Promise<string> {
-  const archive = await openArchive(p);
+export async function fingerprintArchive(p: string, opts: OpenOptions = {}): Promise<string> {
+  const archive = await openArchive(p, opts);
   try {
     const images: { file: string; sha256: string }[] = [];
     for await (const f of archive.read()) if (!f.readError) images.push({ file: f.file, sha256: sha256Hex(f.bytes) });

@@ -42,6 +42,8 @@ export interface RunOptions {
   data?: string;
   /** The dataset descriptor file (`--dataset`); see data/descriptor.ts for where else one is found. */
   dataset?: string;
+  /** Data files above this size are skipped and named, never read (`--max-file-bytes`). */
+  maxFileBytes?: number;
   /** The bundle folder (`--out`; relative to projectRoot). */
   out: string;
   cacheDir: string;
@@ -78,6 +80,7 @@ async function loadData(opts: RunOptions) {
     cacheDir: join(opts.cacheDir, 'datasets'),
     descriptor,
     projectRoot: opts.projectRoot,
+    maxFileBytes: opts.maxFileBytes,
     log: reporter.log,
     warn: reporter.warn,
     onProgress: (done: number, total: number) => {
