@@ -19,6 +19,7 @@ import { loadDataset } from '../pipeline/data/dataset.ts';
 import { exportForBrowser, loadExported, describeVariant } from '../pipeline/export/tfjs-model.ts';
 import { BROWSER_WEIGHTS_FILE, browserModelFolder, modelJsonPath, readManifest, readModel } from '../schema/bundle.ts';
 import { ModelResult } from '../schema/results.ts';
+import { MODEL_LIST } from '../pipeline/models/registry.ts';
 
 const { values: args } = parseArgs({
   options: { bundle: { type: 'string' }, out: { type: 'string' }, data: { type: 'string', default: '../shared/data/medical-mnist.zip' }, 'cache-dir': { type: 'string', default: '.cache' } },
@@ -33,7 +34,7 @@ await tf.ready();
 const manifest = readManifest(bundle);
 const ds = await loadDataset(resolve(args.data!), { cacheDir: join(resolve(args['cache-dir']!), 'datasets') });
 if (ds.dataset.fingerprint !== manifest.dataset.fingerprint) throw new Error(`${args.data}: not the data of ${bundle} (fingerprint differs)`);
-const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length };
+const data = { images: ds.images, labels: ds.labels, numClasses: ds.classes.length, imageSize: ds.dataset.imageSize };
 const splits = JSON.parse(readFileSync(join(bundle, 'splits.json'), 'utf8')) as { files: string[]; membership: Record<string, string> };
 if (splits.files.join('\n') !== ds.files.join('\n')) throw new Error(`${bundle}/splits.json: its files are not the dataset's, in its order`);
 const primary = manifest.protocols?.[0]?.protocol ?? 'image';
@@ -42,7 +43,7 @@ const index = new Map(ds.files.map((f, i) => [f, i]));
 const samples = Int32Array.from(manifest.samples.files.map((f) => index.get(f)!));
 
 cpSync(bundle, out, { recursive: true });
-for (const id of ['basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn']) {
+for (const id of MODEL_LIST.filter((m) => m.browser).map((m) => m.id)) {
   const result = readModel(bundle, modelJsonPath(id));
   if (!result.browser) continue;
   const folder = join(bundle, browserModelFolder(id));

@@ -124,6 +124,8 @@ export async function offSoftwareAdapter<T>(b: SelectedBackend, opts: { threads?
   try {
     return { value: await fn(), moved: 'on wasm (faster than the software adapter at matrix products)' };
   } finally {
+    // Failing to switch back must win over fn's result: every later step would run on the wrong backend.
+    // oxlint-disable-next-line no-unsafe-finally
     if (!(await tf.setBackend('webgpu'))) throw new BackendError('backend webgpu: failed to switch back after running on wasm');
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ModelResult, Run, type ModelId } from '../../schema/results.ts';
 import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
-import { BROWSER_MODEL_IDS, type ExportedFiles } from '../export/tfjs-model.ts';
+import type { ExportedFiles } from '../export/tfjs-model.ts';
 
 export interface StoredModel {
   result: ModelResult;
@@ -23,15 +23,15 @@ export interface StoredModel {
 }
 
 /**
- * The browser export stored in `folder` for `result`: null when the model has none. A
- * compact CNN whose export is missing or does not match its result is incomplete
+ * The browser export stored in `folder` for `result`: null when the model has none (its
+ * file does not ask for one). A model whose export is missing or does not match its result is incomplete
  * (undefined): it is retrained, since no weights are kept to export from.
  */
 function readExport(folder: string, result: ModelResult): ExportedFiles | null | undefined {
-  if (!BROWSER_MODEL_IDS.includes(result.id)) return null;
+  if (!result.browser) return null;
   const model = join(folder, 'model.json');
   const weights = join(folder, BROWSER_WEIGHTS_FILE);
-  if (!result.browser || !existsSync(model) || !existsSync(weights)) return undefined;
+  if (!existsSync(model) || !existsSync(weights)) return undefined;
   const files = { modelJson: readFileSync(model, 'utf8'), weights: new Uint8Array(readFileSync(weights)) };
   return files.weights.length === result.browser.weightBytes ? files : undefined;
 }

@@ -16,13 +16,6 @@ import { predictSubset } from '../shared/predict.ts';
 import { BROWSER_WEIGHTS_FILE } from '../../schema/bundle.ts';
 import { BYTES_PER_VALUE, chooseEncoding, coarsen, encodeTensor, type Variant } from './quantise.ts';
 
-/**
- * The models the page runs: the compact CNNs. ResNet50 is not offered: 23.5 M parameters
- * are ~94 MB of float32 weights (~24 MB even as uint8), far over the Try-it section's
- * 1.5 MB budget.
- */
-export const BROWSER_MODEL_IDS: readonly ModelId[] = ['basic-cnn', 'tiny-cnn', 'reduced-filter-cnn', 'gap-cnn'];
-
 /** At most this drop in test accuracy (a fraction: 0.05 percentage points) counts as nothing measurable. */
 export const ACCURACY_TOLERANCE = 0.0005;
 /** Smallest first; uint16 before float16 (same size, finer steps over a tensor's range). */

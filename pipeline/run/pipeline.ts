@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   SCHEMA_VERSION,
   PROTOCOLS,
@@ -68,9 +68,12 @@ export interface RunOptions {
 
 async function loadData(opts: RunOptions) {
   const { reporter } = opts;
-  const given = opts.dataset ? readDescriptor(resolve(opts.projectRoot, opts.dataset)) : null;
+  const givenFile = opts.dataset ? resolve(opts.projectRoot, opts.dataset) : null;
+  // Recorded relative to the project when it lies inside it, so the bundle names no machine's paths.
+  const shown = givenFile && !relative(opts.projectRoot, givenFile).startsWith('..') ? relative(opts.projectRoot, givenFile) : givenFile;
+  const given = givenFile ? { ...readDescriptor(givenFile), file: shown! } : null;
   // A descriptor may name its data (relative to itself) when --data does not.
-  const fromDescriptor = !opts.data && given?.descriptor.data ? resolve(dirname(given.file), given.descriptor.data) : undefined;
+  const fromDescriptor = !opts.data && given?.descriptor.data ? resolve(dirname(givenFile!), given.descriptor.data) : undefined;
   const source = await resolveDataSource({ cliPath: opts.data ?? fromDescriptor, env: process.env, projectRoot: opts.projectRoot, log: reporter.log });
   reporter.log(`data: ${source.path} (${fromDescriptor ? `from ${given!.file}` : source.how})`);
   const descriptor = given ?? descriptorFor(source.path, undefined);

@@ -171,7 +171,6 @@ export function computeFacts(manifest: Manifest, models: ModelResult[]): Facts {
   const best = ranked[0]!;
   const smallest = [...models].sort((a, b) => a.params.total - b.params.total)[0]!;
   const matching = models.filter((m) => overlaps(m.evaluation.accuracyCI95, best.evaluation.accuracyCI95));
-  const ci = (m: ModelResult) => m.evaluation.accuracyCI95;
 
   const reachingEpochs = new Map<number, ModelResult[]>();
   for (const m of models) {

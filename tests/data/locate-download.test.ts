@@ -20,9 +20,15 @@ function project(has: { zip?: boolean; folder?: boolean; shared?: boolean }) {
   const base = fresh('machine');
   const root = path.join(base, 'main');
   mkdirSync(root, { recursive: true });
-  if (has.zip) (mkdirSync(path.join(root, 'data'), { recursive: true }), writeFileSync(path.join(root, 'data/medical-mnist.zip'), 'zip'));
+  if (has.zip) {
+    mkdirSync(path.join(root, 'data'), { recursive: true });
+    writeFileSync(path.join(root, 'data/medical-mnist.zip'), 'zip');
+  }
   if (has.folder) mkdirSync(path.join(root, 'data/medical-mnist'), { recursive: true });
-  if (has.shared) (mkdirSync(path.join(base, 'shared/data'), { recursive: true }), writeFileSync(path.join(base, 'shared/data/medical-mnist.zip'), 'zip'));
+  if (has.shared) {
+    mkdirSync(path.join(base, 'shared/data'), { recursive: true });
+    writeFileSync(path.join(base, 'shared/data/medical-mnist.zip'), 'zip');
+  }
   return root;
 }
 

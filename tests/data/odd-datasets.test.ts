@@ -4,7 +4,7 @@
  * counted), and a file edited in place without a change of size or modification time.
  */
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, symlinkSync, mkdirSync, writeFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadDataset, DataError } from '../../pipeline/data/dataset.ts';

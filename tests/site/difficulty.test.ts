@@ -37,7 +37,7 @@ describe('the section on how hard Medical MNIST is', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url, { waitUntil: 'load' });
 
-    await expect(page.locator('h2', { hasText: 'How hard is Medical MNIST?' }).count()).resolves.toBe(1);
+    await expect(page.locator('h2', { hasText: 'How hard is this dataset?' }).count()).resolves.toBe(1);
     const section = page.locator('#difficulty');
     await expect(section.textContent()).resolves.toContain(`${manifest.audit!.threshold.toFixed(2)} grey levels`);
 
