@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gzipSync } from 'node:zlib';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import type { BrowserModel, Coarsening, ModelId, WeightEncoding } from '../../schema/results.ts';
+import type { BrowserModel, Coarsening, WeightEncoding } from '../../schema/results.ts';
 import { imageBatch, type ImageSet } from '../shared/tensors.ts';
 import { predictSubset } from '../shared/predict.ts';
 import { BROWSER_WEIGHTS_FILE } from '../../schema/bundle.ts';
