@@ -134,7 +134,7 @@ export function readBundle(dir: string): Bundle {
     if (model.activations.sampleCount !== samples)
       throw new BundleError(`${where}: activations.sampleCount: expected ${samples} (manifest.samples), found ${model.activations.sampleCount}`);
     // The manifest's roster is the authority on how a model is presented, and its order is the paper's.
-    return { ...model, name: entry.name, role: entry.role, colour: entry.colour, studyPick: entry.studyPick };
+    return { ...model, name: entry.name ?? model.name, role: entry.role ?? model.role, colour: entry.colour ?? model.colour, studyPick: entry.studyPick ?? model.studyPick };
   });
   return { dir, manifest, models };
 }

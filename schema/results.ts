@@ -86,8 +86,8 @@ export const Profile = z.object({
   /** The study's own budget for comparison, stated once: what `full` means. */
   studyBudget: z.string(),
   budgets: z.record(ModelId, Budget),
-  /** Every way this run falls short of the full study; empty for `full`. */
-  reductions: z.array(Reduction),
+  /** Every way this run falls short of the full study; empty for `full`. (Bundles written before they were data hold one sentence each.) */
+  reductions: z.array(z.union([Reduction, z.string()])),
   /** Training runs per model and protocol, each with its own initialisation and shuffling seed. */
   seeds: z.record(ModelId, int.positive()).optional(),
   /** The logistic-regression baseline's budget. */
@@ -123,13 +123,16 @@ export const DatasetInfo = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
+/** What a bundle written before descriptors were recorded says of its data: nothing beyond the numbers. */
+const UNDESCRIBED: DatasetInfo = { name: 'the dataset', url: null, citation: null, licence: null, kinds: null, descriptor: null, imageSizeFrom: 'data', classOrderFrom: 'sorted' };
+
 export const Dataset = z.object({
   /** Where the images were read from, as given (path or URL). */
   source: z.string(),
-  info: DatasetInfo,
-  /** Side of the square grayscale images the models see (every image is resized to it). */
-  imageSize: int.min(MIN_IMAGE_SIZE).max(MAX_IMAGE_SIZE),
-  channels: z.literal(1),
+  info: DatasetInfo.default(UNDESCRIBED),
+  /** Side of the square grayscale images the models see (every image is resized to it); bundles written before it was recorded were all 64. */
+  imageSize: int.min(MIN_IMAGE_SIZE).max(MAX_IMAGE_SIZE).default(64),
+  channels: z.literal(1).default(1),
   /** SHA-256 over sorted `<Class>/<file> <sha256>\n` lines: independent of archive layout. */
   fingerprint: sha256,
   classes: z.array(z.string()).min(2),
@@ -376,12 +379,13 @@ export const Samples = z.object({
 
 export const ModelEntry = z.object({
   id: ModelId,
-  name: z.string(),
-  role: ModelRole,
+  /** Name, role, colour and the study's pick (absent in bundles written before them: the model file's record then stands). */
+  name: z.string().optional(),
+  role: ModelRole.optional(),
   /** #rrggbb: the model's colour in every chart. */
-  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
   /** The study named this model the best balance of accuracy, efficiency and generalisation. */
-  studyPick: z.boolean().default(false),
+  studyPick: z.boolean().optional(),
   file: z.string(),
   /** Whether this run trained the model, or reused a result whose inputs were unchanged. */
   status: z.enum(['trained', 'reused']),
@@ -547,14 +551,14 @@ export const TrainingMethod = z.object({
 });
 export type TrainingMethod = z.infer<typeof TrainingMethod>;
 
-export const ModelResult = z.object({
+const ModelResultFields = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: ModelId,
   name: z.string(),
   description: z.string(),
   /** The model's part in the study and its colour, from its descriptor at the time the bundle was written (manifest.models lists the same). */
-  role: ModelRole.default('added'),
-  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#777777'),
+  role: ModelRole,
+  colour: z.string().regex(/^#[0-9a-fA-F]{6}$/),
   studyPick: z.boolean().default(false),
   /** Hash of everything that determines training: definition, budget, data fingerprint, split, seed. */
   inputsHash: sha256,
@@ -621,7 +625,27 @@ export const ModelResult = z.object({
   runs: z.array(Run).optional(),
   summary: z.partialRecord(Protocol, ProtocolSummary).optional(),
 });
-export type ModelResult = z.infer<typeof ModelResult>;
+
+/**
+ * Bundles written before model files declared roles and colours (schema version 1 without
+ * them) were all the study's five models: their roles and colours are those models' files'.
+ * A migration of old files, not a rule: new bundles always carry both.
+ */
+const LEGACY_MODELS: Record<string, { role: ModelRole; colour: string; studyPick?: boolean }> = {
+  resnet50: { role: 'reference', colour: '#D55E00' },
+  'basic-cnn': { role: 'simplification', colour: '#0072B2' },
+  'tiny-cnn': { role: 'simplification', colour: '#009E73' },
+  'reduced-filter-cnn': { role: 'simplification', colour: '#E69F00' },
+  'gap-cnn': { role: 'simplification', colour: '#CC79A7', studyPick: true },
+};
+
+export const ModelResult = z.preprocess((raw) => {
+  if (!raw || typeof raw !== 'object' || 'role' in raw) return raw;
+  const legacy = LEGACY_MODELS[String((raw as { id?: unknown }).id)] ?? { role: 'added', colour: '#777777' };
+  return { ...legacy, ...(raw as object) };
+}, ModelResultFields);
+
+export type ModelResult = z.infer<typeof ModelResultFields>;
 
 /**
  * splits.json: which image is in which split under each protocol, so any number can be

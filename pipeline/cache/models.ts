@@ -11,6 +11,7 @@ import { ModelResult, Run, type ModelId } from '../../schema/results.ts';
 import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
 import type { ExportedFiles } from '../export/tfjs-model.ts';
+import { MODEL_LIST } from '../models/registry.ts';
 
 export interface StoredModel {
   result: ModelResult;
@@ -28,10 +29,12 @@ export interface StoredModel {
  * (undefined): it is retrained, since no weights are kept to export from.
  */
 function readExport(folder: string, result: ModelResult): ExportedFiles | null | undefined {
-  if (!result.browser) return null;
+  // Whether the model's file asks for an export (a model no longer in the zoo: as its record says).
+  const wanted = MODEL_LIST.find((m) => m.id === result.id)?.browser ?? result.browser !== null;
+  if (!wanted) return null;
   const model = join(folder, 'model.json');
   const weights = join(folder, BROWSER_WEIGHTS_FILE);
-  if (!existsSync(model) || !existsSync(weights)) return undefined;
+  if (!result.browser || !existsSync(model) || !existsSync(weights)) return undefined;
   const files = { modelJson: readFileSync(model, 'utf8'), weights: new Uint8Array(readFileSync(weights)) };
   return files.weights.length === result.browser.weightBytes ? files : undefined;
 }

@@ -54,7 +54,10 @@ export function methodRows(manifest: Manifest, models: readonly ModelResult[]): 
 /** The baseline with the highest mean accuracy on a protocol (the one the comparisons use). */
 export function bestBaseline(manifest: Manifest, protocol: Protocol): Baseline | null {
   const id = manifest.bestBaselines?.[protocol];
-  return (manifest.baselines ?? []).find((b) => b.id === id) ?? null;
+  if (manifest.bestBaselines) return (manifest.baselines ?? []).find((b) => b.id === id) ?? null;
+  // A bundle written before the pipeline recorded it: the highest mean accuracy, as the pipeline chooses.
+  const all = (manifest.baselines ?? []).filter((b) => b.summary[protocol]);
+  return all.length ? all.reduce((a, b) => (b.summary[protocol]!.accuracy.mean > a.summary[protocol]!.accuracy.mean ? b : a)) : null;
 }
 
 export type Verdict =

@@ -8,7 +8,7 @@ import { int, plural } from './format.ts';
 /** Who a reduction is about, by display name: a model's or a baseline's, else its id. */
 function subjectName(manifest: Manifest, subject: string): string {
   const model = manifest.models.find((m) => m.id === subject);
-  if (model) return model.name;
+  if (model) return model.name ?? subject;
   const baseline = manifest.baselines?.find((b) => b.id === subject);
   if (baseline) return `${baseline.name} baseline`;
   return subject === 'logistic-regression' ? 'Logistic-regression baseline' : subject;
@@ -46,6 +46,7 @@ export function reductionClause(r: Reduction): string {
 /** Every reduction as a sentence, for the appendix: "TinyCNN: 2 epochs instead of 10." */
 export function reductionSentences(manifest: Manifest): string[] {
   return manifest.profile.reductions.map((r) => {
+    if (typeof r === 'string') return r;
     const clause = reductionClause(r);
     return 'subject' in r ? `${subjectName(manifest, r.subject)}: ${clause}.` : `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
   });
@@ -55,6 +56,13 @@ export function reductionSentences(manifest: Manifest): string[] {
 export function reductionsByModel(manifest: Manifest, opts: { omitRandomInit?: boolean } = {}): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const r of manifest.profile.reductions) {
+    // A bundle written before reductions were data holds "<Model>: <what>" sentences.
+    if (typeof r === 'string') {
+      const m = /^([^:]+):\s*(.*?)\.?$/.exec(r.trim());
+      if (opts.omitRandomInit && /random weights/i.test(r)) continue;
+      out.set(m ? m[1]! : '', [...(out.get(m ? m[1]! : '') ?? []), m ? m[2]! : r]);
+      continue;
+    }
     if (opts.omitRandomInit && r.kind === 'random-init') continue;
     const who = 'subject' in r ? subjectName(manifest, r.subject) : '';
     out.set(who, [...(out.get(who) ?? []), reductionClause(r)]);

@@ -186,7 +186,7 @@ describe('Try-it section', () => {
       expect(notes).toMatch(/in colour: converted to grey/);
       expect(notes).toMatch(/Resized from 300 × 200 to 64 × 64/);
       await expect.poll(() => page.locator('[data-tryit-caution]').isVisible()).toBe(true);
-      expect(await page.locator('[data-tryit-caution]').textContent()).toMatch(/only six kinds of scan.*confidence is not a measure/);
+      expect(await page.locator('[data-tryit-caution]').textContent()).toMatch(/only 6 classes.*confidence is not a measure/);
       // Every recorded layer of the chosen model drawn, with colour (not a blank canvas).
       const firstExported = bundle.models.find((m) => m.browser)!;
       const layers = await page.locator('[data-tryit-layers] canvas').count();
