@@ -17,7 +17,7 @@ function method(accs: Partial<Record<Protocol, number[]>>) {
 }
 
 const model = (id: string, name: string, accs: Partial<Record<Protocol, number[]>>, init: 'imagenet' | 'random' = 'random') =>
-  ({ id, name, initialWeights: { kind: init }, ...method(accs) }) as unknown as ModelResult;
+  ({ id, name, role: id === 'resnet50' ? 'reference' : 'simplification', initialWeights: { kind: init }, ...method(accs) }) as unknown as ModelResult;
 
 /** p < 0.05 in every seed pairing, `a` ahead (or behind, with `winner: 'b'`); or p = 1 (a tie). */
 function compare(protocol: Protocol, a: string, b: string, outcome: 'a' | 'b' | 'tie', seeds = 3): Comparison {
