@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName, GpuAdapter } from '../../schema/results.ts';
 import { UserError } from '../../schema/errors.ts';
 import { describeAdapter, enableWebgpu } from './webgpu.ts';
+import { describeGap, hasKernel, type TrainingGap } from './trainable.ts';
 
 export type BackendChoice = BackendName | 'auto';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -82,8 +83,34 @@ const ATTEMPTS: { name: BackendName; load: (threads: number | undefined, auto: b
   { name: 'cpu', load: tryCpu },
 ];
 
-/** Loads the requested backend, or with `auto` the best available one. */
-export async function selectBackend(choice: BackendChoice, opts: { threads?: number } = {}): Promise<SelectedBackend> {
+/** The backends (other than `except`) that load here and register `kernel`; each is loaded in turn to ask its registry. */
+async function backendsWith(kernel: string, except: BackendName, threads: number | undefined): Promise<BackendName[]> {
+  const found: BackendName[] = [];
+  for (const attempt of ATTEMPTS) {
+    if (attempt.name === except) continue;
+    try {
+      await attempt.load(threads, false);
+      // Both native packages register their kernels under the one name 'tensorflow'.
+      if (hasKernel(kernel, attempt.name.startsWith('tensorflow') ? 'tensorflow' : attempt.name)) found.push(attempt.name);
+    } catch {
+      // Not available here: it cannot be asked.
+    }
+  }
+  return found;
+}
+
+export interface SelectOptions {
+  threads?: number;
+  /**
+   * Whether the loaded backend can train the run's models (./trainable.ts): `auto` passes
+   * over a backend that cannot, a named backend stops with one line naming the layer and
+   * the backends here that can.
+   */
+  canTrain?: () => TrainingGap | null;
+}
+
+/** Loads the requested backend, or with `auto` the best available one (that can train the run's models, given `canTrain`). */
+export async function selectBackend(choice: BackendChoice, opts: SelectOptions = {}): Promise<SelectedBackend> {
   // Production mode: skips tfjs' debug checks and its "install tfjs-node" banner; the
   // notes below already say why native TensorFlow was not used.
   tf.enableProdMode();
@@ -91,18 +118,31 @@ export async function selectBackend(choice: BackendChoice, opts: { threads?: num
   const candidates = choice === 'auto' ? ATTEMPTS : ATTEMPTS.filter((a) => a.name === choice);
   if (candidates.length === 0) throw new BackendError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${choice}"`);
   for (const attempt of candidates) {
+    let extra: Loaded;
     try {
-      const extra = await attempt.load(opts.threads, choice === 'auto');
-      if (Array.isArray(extra)) notes.push(...extra);
-      else if (extra?.notes) notes.push(...extra.notes);
+      extra = await attempt.load(opts.threads, choice === 'auto');
       await tf.ready();
-      return { name: attempt.name, notes, adapter: (!Array.isArray(extra) && extra?.adapter) || null };
     } catch (e) {
       if (choice !== 'auto') throw new BackendError(`backend ${attempt.name}: ${reason(e)}`);
       notes.push(`${attempt.name}: ${reason(e)}`);
+      continue;
     }
+    const gap = opts.canTrain?.() ?? null;
+    if (gap) {
+      if (choice === 'auto') {
+        notes.push(`${attempt.name}: ${describeGap(gap)}`);
+        continue;
+      }
+      const others = await backendsWith(gap.kernel, attempt.name, opts.threads);
+      throw new BackendError(
+        `${describeGap(gap)}; ${others.length ? `backends here that can: ${others.join(', ')} (--backend ${others[0]})` : 'no other backend that loads here has it'}`,
+      );
+    }
+    if (Array.isArray(extra)) notes.push(...extra);
+    else if (extra?.notes) notes.push(...extra.notes);
+    return { name: attempt.name, notes, adapter: (!Array.isArray(extra) && extra?.adapter) || null };
   }
-  throw new BackendError(`no TensorFlow.js backend could be loaded: ${notes.join('; ')}`);
+  throw new BackendError(`no TensorFlow.js backend here can run this: ${notes.join('; ')}`);
 }
 
 /**

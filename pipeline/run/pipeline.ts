@@ -26,6 +26,7 @@ import { runBaselines } from '../baselines/run-baselines.ts';
 import { bestBaselines, comparisons } from '../evaluate/comparisons.ts';
 import { summarise } from '../evaluate/metrics.ts';
 import { describeBackend, offSoftwareAdapter, onGpu, selectBackend, type BackendChoice } from '../backend/select.ts';
+import { firstTrainingGap } from '../backend/trainable.ts';
 import { getModelSpec, MODEL_IDS } from '../models/registry.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
@@ -123,7 +124,10 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
 
   // The audit's matrix products run on the selected backend (wasm instead of a software
   // WebGPU adapter), so select it first.
-  const backend = await selectBackend(opts.backend, { threads: opts.threads });
+  const backend = await selectBackend(opts.backend, {
+    threads: opts.threads,
+    canTrain: () => firstTrainingGap(opts.models.map(getModelSpec), { classes: ds.classes.length, imageSize }),
+  });
   reporter.log(`backend: ${describeBackend(backend)}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
 
   let auditTask: ReturnType<Reporter['task']> | null = null;
