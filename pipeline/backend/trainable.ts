@@ -45,7 +45,7 @@ function layerNeeds(layer: tfl.layers.Layer, kernel: string): boolean {
   const inputs = layerInputs(layer);
   if (inputs.length === 0) return false;
   try {
-    const weights = layer.trainableWeights.map((w) => w.read());
+    const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     gradientStep([...inputs, ...weights], () => {
       const out = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
       return tf.sum(tf.square(out));
@@ -64,7 +64,7 @@ export function trainingGap(model: tfl.LayersModel, name: string, imageSize: num
   const x = tf.zeros([1, imageSize, imageSize, 1]);
   try {
     gradientStep(
-      model.trainableWeights.map((w) => w.read()),
+      model.trainableWeights.map((w) => w.read() as tf.Variable),
       () => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)),
     );
     return null;

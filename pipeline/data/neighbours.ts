@@ -15,6 +15,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** Bump when the representation or the table's meaning changes. */
+export const NEIGHBOURS_VERSION = 1;
+/** Nearest neighbours kept per image: enough for k-NN up to 15 and for most images' nearest training image under any split. */
+export const NEIGHBOURS_KEPT = 32;
+
 /** Side of the pooled image: 16 → 4×4 blocks of the 64×64 input, 256 numbers per image. */
 export const POOLED_SIZE = 16;
 export const POOLED_DIM = POOLED_SIZE * POOLED_SIZE;

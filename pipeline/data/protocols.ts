@@ -12,14 +12,13 @@ import {
   leakageByClass,
   loadOrBuildNeighbours,
   nearestTraining,
-  NEIGHBOURS_KEPT,
   summariseClusters,
   thresholdCurve,
   THRESHOLD_STEP,
   type NeighbourAudit,
   THRESHOLD_MAX,
 } from './audit.ts';
-import { POOLED_SIZE } from './neighbours.ts';
+import { NEIGHBOURS_KEPT, POOLED_SIZE } from './neighbours.ts';
 import { DEFAULT_SPLIT, GROUPED_TOLERANCE, MAX_CLUSTER_SHARE, splitByClusters, splitDataset, splitDeviations, type SplitIndices } from './split.ts';
 import { K_MAX } from '../baselines/knn.ts';
 

@@ -21,7 +21,7 @@ import { loadDataset } from '../data/dataset.ts';
 import { descriptorFor, readDescriptor } from '../data/descriptor.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
 import { buildProtocols } from '../data/protocols.ts';
-import { NEIGHBOURS_VERSION } from '../data/audit.ts';
+import { NEIGHBOURS_VERSION } from '../data/neighbours.ts';
 import { runBaselines } from '../baselines/run-baselines.ts';
 import { bestBaselines, comparisons } from '../evaluate/comparisons.ts';
 import { summarise } from '../evaluate/metrics.ts';

@@ -6,7 +6,8 @@ import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { allNearestNeighbours, distance, nearestAmong, pooledFeatures, POOLED_DIM } from '../../pipeline/data/neighbours.ts';
-import { chooseThreshold, leakageByClass, loadOrBuildNeighbours, nearDuplicateClusters, nearestTraining, neighbourCacheFile, summariseClusters, thresholdCurve } from '../../pipeline/data/audit.ts';
+import { neighbourCacheFile } from '../../pipeline/cache/neighbours.ts';
+import { chooseThreshold, leakageByClass, loadOrBuildNeighbours, nearDuplicateClusters, nearestTraining, summariseClusters, thresholdCurve } from '../../pipeline/data/audit.ts';
 import { splitByClusters, DEFAULT_SPLIT, GROUPED_TOLERANCE, splitDataset, splitDeviations } from '../../pipeline/data/split.ts';
 
 const PX = 64 * 64;
