@@ -198,9 +198,19 @@ export const LeakageByClass = z.object({
   medianNearestTrain: z.number().nonnegative(),
 });
 
+/** What bundles written before protocols carried their names call them (legacy reading only; the pipeline writes the names). */
+const LEGACY_PROTOCOL_NAMES: Record<Protocol, { name: string; clause: string }> = {
+  image: { name: 'per-image split', clause: 'one per image' },
+  grouped: { name: 'grouped split', clause: 'one that keeps near-duplicate images together' },
+};
+
 /** One protocol's split: its sizes, and how close its held-out images are to training images. */
-export const ProtocolSplit = z.object({
+const ProtocolSplitFields = z.object({
   protocol: Protocol,
+  /** The paper's name for it, lowercase ("grouped split"). */
+  name: z.string().min(1),
+  /** What sets it apart, as a clause after "seeded splits (…)": "one that keeps near-duplicate images together". */
+  clause: z.string().min(1),
   description: z.string(),
   split: Split,
   leakage: z.object({ validation: z.array(LeakageByClass), test: z.array(LeakageByClass) }),
@@ -209,7 +219,11 @@ export const ProtocolSplit = z.object({
   /** Counts of nearestTrainDistance in bins of Audit.histogramBinWidth (last bin: everything beyond). */
   nearestTrainHistogram: z.array(count),
 });
-export type ProtocolSplit = z.infer<typeof ProtocolSplit>;
+export const ProtocolSplit = z.preprocess((v) => {
+  const p = v as { protocol?: Protocol; name?: string; clause?: string } | null;
+  return p && typeof p === 'object' && p.protocol && p.name === undefined && LEGACY_PROTOCOL_NAMES[p.protocol] ? { ...LEGACY_PROTOCOL_NAMES[p.protocol], ...p } : v;
+}, ProtocolSplitFields);
+export type ProtocolSplit = z.infer<typeof ProtocolSplitFields>;
 
 /** A pair of images from the audit, for the figures: indices into splits.json's file list. */
 export const AuditPair = z.object({

@@ -33,6 +33,12 @@ export const PROTOCOL_DESCRIPTIONS: Record<Protocol, string> = {
     'Per near-duplicate cluster: whole clusters of images within the audit threshold dealt to train, validation and test (seeded, stratified per class), so no held-out image has a training image within the threshold.',
 };
 
+/** The protocols' names in the paper, and the clause that tells them apart ("two seeded splits (one per image and …)"). */
+export const PROTOCOL_NAMES: Record<Protocol, { name: string; clause: string }> = {
+  image: { name: 'per-image split', clause: 'one per image' },
+  grouped: { name: 'grouped split', clause: 'one that keeps near-duplicate images together' },
+};
+
 /** The K_MAX nearest training images of every validation and test image (k-NN baselines, leakage). */
 export interface HeldOutNeighbours {
   validation: { index: Int32Array; distance: Float32Array };
@@ -144,6 +150,7 @@ export async function buildProtocols(
     );
     records.push({
       protocol,
+      ...PROTOCOL_NAMES[protocol],
       description: PROTOCOL_DESCRIPTIONS[protocol],
       split: splitRecord(s, ds.labels, numClasses, opts.seed),
       leakage,

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { AUDIT_FILE, BundleError, readBytes, readJson, SPLITS_FILE, type Bundle } from '../../schema/bundle.ts';
 import { PROTOCOLS, SplitsFile, type Manifest } from '../../schema/results.ts';
 import { getBundle, imageSize } from '../lib/results.ts';
-import { PROTOCOL_LABELS } from './nearest-train.ts';
+import { protocolTitle } from '../lib/protocols.ts';
 
 const pixelsPerImage = () => imageSize() ** 2;
 
@@ -49,10 +49,10 @@ export function pairGroups(manifest: Pick<Manifest, 'audit'>, files: readonly st
   ];
 }
 
-export function groupTitle(key: PairGroup['key'], threshold: string): string {
+export function groupTitle(manifest: Pick<Manifest, 'protocols'>, key: PairGroup['key'], threshold: string): string {
   if (key === 'below') return `Nearest pairs at or below the threshold (${threshold} grey levels): counted as near-duplicates`;
   if (key === 'above') return 'Nearest pairs just above it: kept apart';
-  return `${PROTOCOL_LABELS[key]}: a test image (left) and its nearest training image`;
+  return `${protocolTitle(manifest, key)}: a test image (left) and its nearest training image`;
 }
 
 let pixels: Uint8Array | undefined;

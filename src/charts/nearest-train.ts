@@ -6,13 +6,12 @@
  * two protocols stacked.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { Manifest, Protocol } from '../../schema/results.ts';
+import type { Manifest } from '../../schema/results.ts';
+import { protocolTitle } from '../lib/protocols.ts';
 import { chartConfig, NARROW_WIDTH, SCHEMA_URL, type ChartInput, type ChartLayout } from './common.ts';
 
 /** Distances beyond this many grey levels are pooled into the last bar, so the near range stays readable. */
 export const SHOWN_MAX = 30;
-
-export const PROTOCOL_LABELS: Record<Protocol, string> = { image: 'Per-image split', grouped: 'Grouped split' };
 
 export interface HistogramBar {
   protocol: string;
@@ -39,7 +38,7 @@ export function nearestTrainBars(input: ChartInput): HistogramBar[] {
     const mine: HistogramBar[] = [];
     p.nearestTrainHistogram.forEach((count, bin) => {
       const b = Math.min(bin, lastShown);
-      const bar = (mine[b] ??= { protocol: PROTOCOL_LABELS[p.protocol], from: b * w, to: (b + 1) * w, images: 0, share: 0, threshold: audit.threshold });
+      const bar = (mine[b] ??= { protocol: protocolTitle(input.manifest as AuditInput, p.protocol), from: b * w, to: (b + 1) * w, images: 0, share: 0, threshold: audit.threshold });
       bar.images += count;
       bar.share = total ? bar.images / total : 0;
     });
@@ -56,7 +55,7 @@ export function nearestTrainSpec(input: ChartInput, layout: ChartLayout = 'wide'
     description: 'Histograms of the distance from each test image to its nearest training image, per protocol, with the near-duplicate threshold.',
     config: chartConfig(layout),
     data: { values: nearestTrainBars(input) },
-    facet: { [narrow ? 'row' : 'column']: { field: 'protocol', type: 'nominal', title: null, sort: Object.values(PROTOCOL_LABELS) } },
+    facet: { [narrow ? 'row' : 'column']: { field: 'protocol', type: 'nominal', title: null, sort: ((input.manifest as AuditInput).protocols ?? []).map((p) => protocolTitle(input.manifest as AuditInput, p.protocol)) } },
     spacing: narrow ? 16 : 28,
     spec: {
       width: narrow ? NARROW_WIDTH : 280,

@@ -4,12 +4,12 @@
  * networks, no separation, one seed, no comparisons (smoke runs), no grouped protocol, a
  * ResNet50 from random weights. Tested on such bundles in tests/lib/difficulty-prose.test.ts.
  */
-import type { Manifest, ModelResult, Protocol } from '../../schema/results.ts';
+import { PROTOCOLS, type Manifest, type ModelResult, type Protocol } from '../../schema/results.ts';
 import { ALPHA, auditFacts, bestBaseline, methodRows, standing, type AuditFacts, type MethodRow, type Standing } from './difficulty.ts';
 import { referenceModel } from './facts.ts';
 import { dec, int, list, pct, plural, pp, sig } from './format.ts';
+import { protocolName } from './protocols.ts';
 
-export const PROTOCOL_NAMES: Record<Protocol, string> = { image: 'per-image split', grouped: 'grouped split' };
 
 export interface ProtocolVerdict {
   protocol: Protocol;
@@ -25,6 +25,8 @@ export interface Difficulty {
   audit: AuditFacts | null;
   rows: MethodRow[];
   protocols: Protocol[];
+  /** Each protocol's name in running text, from the bundle ("grouped split"). */
+  names: Record<Protocol, string>;
   /** Most seeds any model was trained with, per protocol shown. */
   seeds: number;
   verdicts: ProtocolVerdict[];
@@ -52,6 +54,7 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
     audit: auditFacts(manifest),
     rows,
     protocols,
+    names: Object.fromEntries(PROTOCOLS.map((p) => [p, protocolName(manifest, p)])) as Record<Protocol, string>,
     seeds,
     verdicts,
     resnetInit: reference?.initialWeights.kind ?? null,
@@ -103,15 +106,15 @@ export function leakageText(d: Difficulty): string | null {
     const classes = a.leakyClasses.slice(0, 3).map((c) => `${c.class} (${int(c.count)} of ${int(c.of)})`);
     parts.push(
       image.test === 0
-        ? `Under the per-image split no test image has a training image within the threshold.`
-        : `Under the per-image split, ${int(image.test)} of the ${int(image.testImages)} test images (${share(image.test, image.testImages)}) have a training image within the threshold, most of them in ${list(classes)}.`,
+        ? `Under the ${d.names.image} no test image has a training image within the threshold.`
+        : `Under the ${d.names.image}, ${int(image.test)} of the ${int(image.testImages)} test images (${share(image.test, image.testImages)}) have a training image within the threshold, most of them in ${list(classes)}.`,
     );
   }
   const grouped = a.leaked.grouped;
   if (grouped) {
     parts.push(
-      `The grouped split deals whole clusters to training, validation and test, so ${grouped.test === 0 ? 'none' : int(grouped.test)} of its ${int(grouped.testImages)} test images ${grouped.test === 1 ? 'has' : 'have'} one` +
-        (image ? `; the median distance from a test image to its nearest training image is ${dec(a.medianNearest.image, 2)} grey levels under the per-image split and ${dec(a.medianNearest.grouped, 2)} under the grouped one.` : '.'),
+      `The ${d.names.grouped} deals whole clusters to training, validation and test, so ${grouped.test === 0 ? 'none' : int(grouped.test)} of its ${int(grouped.testImages)} test images ${grouped.test === 1 ? 'has' : 'have'} one` +
+        (image ? `; the median distance from a test image to its nearest training image is ${dec(a.medianNearest.image, 2)} grey levels under the ${d.names.image} and ${dec(a.medianNearest.grouped, 2)} under the ${d.names.grouped}.` : '.'),
     );
   }
   return parts.join(' ') || null;
@@ -127,7 +130,7 @@ export function baselinesText(d: Difficulty): string | null {
   const baselines = d.rows.filter((r) => r.kind === 'baseline');
   if (baselines.length === 0) return null;
   const items = baselines.map((r) => {
-    const on = d.protocols.map((p) => accOn(r, p) && `${accOn(r, p)} on the ${PROTOCOL_NAMES[p]}`).filter(Boolean) as string[];
+    const on = d.protocols.map((p) => accOn(r, p) && `${accOn(r, p)} on the ${d.names[p]}`).filter(Boolean) as string[];
     return `${r.name} ${list(on)}`;
   });
   return `Methods with little or no learning set the bar: ${items.join('; ')}.`;
@@ -145,14 +148,14 @@ export function dropText(d: Difficulty): string | null {
   const trend =
     lower.length === models.length ? 'lower for every model' : lower.length === 0 ? 'no lower for any model' : `lower for ${list(lower.map((r) => r.name))}, not for the others`;
   const range = models.length === 1 ? change(lo) : `from ${change(lo)} to ${change(hi)}`;
-  return `From the per-image to the grouped split, mean test accuracy is ${trend} (${range}). The two splits hold different test images, so these changes are not paired tests: read them against each split's intervals in the table.`;
+  return `From the ${d.names.image} to the ${d.names.grouped}, mean test accuracy is ${trend} (${range}). The two splits hold different test images, so these changes are not paired tests: read them against each split's intervals in the table.`;
 }
 
 const who = (s: Standing) => ({ better: list(s.better), worse: list(s.worse), tied: list(s.notSeparated) });
 
 /** McNemar's verdicts on one protocol: the compact CNNs against the best baseline, and against ResNet50. */
 export function comparisonText(d: Difficulty, v: ProtocolVerdict): string {
-  const on = `On the ${PROTOCOL_NAMES[v.protocol]}`;
+  const on = `On the ${d.names[v.protocol]}`;
   if (!d.hasComparisons) return `${on}, this run made no paired comparisons, so the text ranks no model above another there.`;
   const parts: string[] = [];
   if (v.best && v.vsBaseline) {
@@ -195,13 +198,13 @@ export function difficultyConclusion(d: Difficulty): string[] {
     out.push('This run made no paired comparisons, so it cannot say whether the compact CNNs beat the baselines or match ResNet50; the full and cpu profiles make them.');
     return out;
   }
-  const on = (vs: ProtocolVerdict[]) => list(vs.map((v) => `the ${PROTOCOL_NAMES[v.protocol]}`));
+  const on = (vs: ProtocolVerdict[]) => list(vs.map((v) => `the ${d.names[v.protocol]}`));
   const clauses = d.verdicts
     .filter((v) => v.vsBaseline && v.best)
     .map((v) => {
       const s = v.vsBaseline!;
       const base = `the best baseline, ${v.best!.name} at ${pct(v.best![v.protocol]!.accuracy.mean, 2)}`;
-      const where = `on the ${PROTOCOL_NAMES[v.protocol]}`;
+      const where = `on the ${d.names[v.protocol]}`;
       const all = s.better.length > 0 && s.notSeparated.length === 0 && s.worse.length === 0;
       if (all) return `${where} every compact CNN beats ${base}`;
       const worse = s.worse.length > 0 ? `, and ${list(s.worse)} ${are(s.worse)} less accurate than it` : '';
@@ -225,7 +228,7 @@ export function difficultyConclusion(d: Difficulty): string[] {
     if (worse.length === 0) out.push(`No compact CNN is measurably less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
     else
       out.push(
-        `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${PROTOCOL_NAMES[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.${caveat}`,
+        `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${d.names[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.${caveat}`,
       );
   }
   if (d.seeds === 1) out.push('Each method was trained once, so these verdicts rest on one seed and say nothing about the spread between seeds.');

@@ -6,6 +6,7 @@
  */
 import type { ModelResult } from '../../schema/results.ts';
 import { reductionsByModel } from './reductions.ts';
+import { protocolClause } from './protocols.ts';
 import { CLAIM, depth, errors, mostConfused, overlaps, type Facts } from './facts.ts';
 import { compact, dec, int, list, pct, pctRange, plural, pp, sig, spell, times } from './format.ts';
 
@@ -60,13 +61,12 @@ export function headlineSentence(f: Facts): string {
  */
 export function designText(f: Facts): string {
   const protocols = f.manifest.protocols?.map((p) => p.protocol) ?? ['image'];
-  const kind = { image: 'one per image', grouped: 'one that keeps near-duplicate images together' } as const;
   const splits =
     protocols.length === 1
       ? protocols[0] === 'grouped'
-        ? 'on one seeded split that keeps near-duplicate images together'
+        ? `on one seeded split, ${protocolClause(f.manifest, 'grouped')}`
         : 'on one seeded split'
-      : `on ${spell(protocols.length)} seeded splits (${list(protocols.map((p) => kind[p]))})`;
+      : `on ${spell(protocols.length)} seeded splits (${list(protocols.map((p) => protocolClause(f.manifest, p)))})`;
   const seeds = f.manifest.profile.seeds;
   if (!seeds) return splits;
   const counts = f.models.map((m) => ({ name: m.name, n: seeds[m.id] ?? 1 }));

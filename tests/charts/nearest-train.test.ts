@@ -7,7 +7,7 @@ const input = (hist: Partial<Record<'image' | 'grouped', number[]>>, audit = tru
     manifest: {
       dataset: { classes: ['A', 'B'] },
       audit: audit ? { histogramBinWidth: 0.5, threshold: 2.25 } : undefined,
-      protocols: (Object.keys(hist) as ('image' | 'grouped')[]).map((p) => ({ protocol: p, nearestTrainHistogram: hist[p] })),
+      protocols: (Object.keys(hist) as ('image' | 'grouped')[]).map((p) => ({ protocol: p, name: p === 'image' ? 'per-image split' : 'grouped split', nearestTrainHistogram: hist[p] })),
     },
     models: [],
   }) as unknown as ChartInput;

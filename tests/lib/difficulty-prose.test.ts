@@ -48,6 +48,7 @@ function manifest(over: { comparisons?: Comparison[]; baselines?: ReturnType<typ
     },
     protocols: protocols.map((p) => ({
       protocol: p,
+      name: p === 'image' ? 'per-image split' : 'grouped split',
       split: { sizes: { train: 800, validation: 100, test: 100 } },
       leakage: {
         test: [{ class: 'A', images: 50, withNearCopyInTrain: p === 'image' ? 12 : 0 }, { class: 'B', images: 50, withNearCopyInTrain: p === 'image' ? 3 : 0 }],

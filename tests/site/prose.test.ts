@@ -283,9 +283,16 @@ describe('designText: the splits and seeds in one clause', () => {
     const m = manifest(models);
     if (seeds) m.profile.seeds = Object.fromEntries(MODEL_IDS.map((id) => [id, seeds[id] ?? 3])) as Record<ModelId, number>;
     const split = { ...m.split };
-    m.protocols = protocols.map((protocol) => ({ protocol, description: protocol, split, leakage: { validation: [], test: [] }, nearestTrainDistance: [], nearestTrainHistogram: [] }));
+    // Records as bundles wrote them before protocols carried names: the reader supplies the names.
+    m.protocols = protocols.map((protocol) => ({ protocol, description: protocol, split, leakage: { validation: [], test: [] }, nearestTrainDistance: [], nearestTrainHistogram: [] })) as unknown as typeof m.protocols;
     return computeFacts(Manifest.parse(m), models);
   };
+
+  it("takes the protocols' names from the bundle", () => {
+    const f = withDesign(['image', 'grouped'], undefined);
+    f.manifest.protocols![1] = { ...f.manifest.protocols![1]!, name: 'patient-level split', clause: 'one that keeps each patient on one side' };
+    expect(prose.designText(f)).toBe('on two seeded splits (one per image and one that keeps each patient on one side)');
+  });
 
   it('names both protocols and the model with fewer seeds', () => {
     const t = prose.designText(withDesign(['image', 'grouped'], { resnet50: 1 }));
