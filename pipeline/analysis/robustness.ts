@@ -1,0 +1,121 @@
+/**
+ * Robustness to realistic corruptions (./corruptions.ts), measured as MedMNIST-C measures
+ * it (its eval.py): balanced error (1 − balanced accuracy) on the same test images under
+ * each corruption at severities 1–5; per corruption the mean over severities (BE), that
+ * mean over the reference method's (normalised BE), and the rise over the clean error
+ * over the reference's rise (relative BE); per method the mean of both over corruptions.
+ * MedMNIST-C normalises by AlexNet; here the reference is a method of the same run (the
+ * paper says which and why), so the ratios need no outside numbers.
+ */
+import seedrandom from 'seedrandom';
+import { CORRUPTIONS, corruptImages, SEVERITIES } from './corruptions.ts';
+
+/** 1 − the mean over classes of recall (classes with no image are left out, as scikit-learn does). */
+export function balancedError(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number {
+  const seen = new Float64Array(classes);
+  const right = new Float64Array(classes);
+  for (let i = 0; i < labels.length; i++) {
+    seen[labels[i]!]!++;
+    if (predicted[i] === labels[i]) right[labels[i]!]!++;
+  }
+  let sum = 0;
+  let present = 0;
+  for (let c = 0; c < classes; c++)
+    if (seen[c]! > 0) {
+      sum += right[c]! / seen[c]!;
+      present++;
+    }
+  return present ? 1 - sum / present : 0;
+}
+
+export interface RobustnessRecord {
+  /** Test images corrupted (the same images, in the same order, for every method of a run). */
+  images: number;
+  seed: number;
+  /** Balanced error on the images as they are. */
+  clean: number;
+  /** Per corruption, balanced error at severities 1–5. */
+  corruptions: { id: string; balancedError: number[] }[];
+}
+
+/** `count` test images, the same number from each class as far as the classes allow, in a seeded order. */
+export function robustnessSubset(test: ArrayLike<number>, labels: ArrayLike<number>, classes: number, count: number, seed: number): Int32Array {
+  const rng = seedrandom(`robustness:${seed}`);
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  for (let i = 0; i < test.length; i++) byClass[labels[test[i]!]!]!.push(test[i]!);
+  for (const list of byClass)
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [list[i], list[j]] = [list[j]!, list[i]!];
+    }
+  // Round-robin over the classes: every prefix is as balanced as the data allows.
+  const out: number[] = [];
+  for (let round = 0; out.length < Math.min(count, test.length); round++)
+    for (const list of byClass) if (round < list.length && out.length < count) out.push(list[round]!);
+  return Int32Array.from(out);
+}
+
+/**
+ * Every corruption at every severity on `pixels` (count images of size × size), each
+ * batch classified by `predict` (the predicted class per image).
+ */
+export async function measureRobustness(opts: {
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  size: number;
+  classes: number;
+  seed: number;
+  predict: (pixels: Uint8Array, count: number) => Promise<ArrayLike<number>>;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<RobustnessRecord> {
+  const count = opts.labels.length;
+  const total = CORRUPTIONS.length * SEVERITIES.length;
+  const clean = balancedError(opts.labels, await opts.predict(opts.pixels, count), opts.classes);
+  const corruptions: RobustnessRecord['corruptions'] = [];
+  let done = 0;
+  for (const c of CORRUPTIONS) {
+    const balanced: number[] = [];
+    for (const s of SEVERITIES) {
+      const corrupted = await corruptImages(opts.pixels, count, opts.size, c.id, s, opts.seed);
+      balanced.push(balancedError(opts.labels, await opts.predict(corrupted, count), opts.classes));
+      opts.onProgress?.(++done, total);
+    }
+    corruptions.push({ id: c.id, balancedError: balanced });
+  }
+  return { images: count, seed: opts.seed, clean, corruptions };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export interface RelativeRobustness {
+  /** Per corruption: mean balanced error over severities, that over the reference's, and the rise over clean over the reference's rise (null when the reference's error does not rise). */
+  perCorruption: { id: string; balancedError: number; normalised: number | null; relative: number | null }[];
+  /** Means over corruptions (normalised and relative over the corruptions where they are defined). */
+  balancedError: number;
+  normalised: number | null;
+  relative: number | null;
+}
+
+/** MedMNIST-C's summary of `method` against `reference` (both measured on the same images). */
+export function relativeRobustness(method: RobustnessRecord, reference: RobustnessRecord): RelativeRobustness {
+  const perCorruption = method.corruptions.map((c) => {
+    const ref = reference.corruptions.find((r) => r.id === c.id);
+    const be = mean(c.balancedError);
+    const refBe = ref ? mean(ref.balancedError) : null;
+    return {
+      id: c.id,
+      balancedError: be,
+      normalised: refBe !== null && refBe > 0 ? be / refBe : null,
+      relative: refBe !== null && refBe - reference.clean > 0 ? (be - method.clean) / (refBe - reference.clean) : null,
+    };
+  });
+  const defined = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+  const normalised = defined(perCorruption.map((c) => c.normalised));
+  const relative = defined(perCorruption.map((c) => c.relative));
+  return {
+    perCorruption,
+    balancedError: mean(perCorruption.map((c) => c.balancedError)),
+    normalised: normalised.length ? mean(normalised) : null,
+    relative: relative.length ? mean(relative) : null,
+  };
+}
