@@ -339,6 +339,30 @@ export const BaselineId = z.enum(BASELINE_IDS);
 export type BaselineId = z.infer<typeof BaselineId>;
 
 /** A reference method evaluated like the models: same splits, same metrics. */
+/**
+ * Robustness to realistic corruptions (pipeline/analysis/): balanced error (1 − balanced
+ * accuracy) on the same test images, clean and under each of MedMNIST-C's corruptions at
+ * severities 1–5 (manifest.corruptions names them). Absent in bundles written before it was measured.
+ */
+export const Robustness = z.object({
+  /** Test images corrupted: a class-balanced seeded subset of the primary protocol's test split, the same for every method of a run. */
+  images: count.positive(),
+  seed: int,
+  clean: probability,
+  corruptions: z.array(z.object({ id: z.string(), balancedError: z.array(probability).length(5) })),
+});
+export type Robustness = z.infer<typeof Robustness>;
+
+/** The corruptions a run applied: MedMNIST-C's, how their parameters were carried to this image size. */
+export const Corruptions = z.object({
+  source: z.string(),
+  /** The MedMNIST-C dataset whose parameters are used. */
+  parameters: z.string(),
+  rescaling: z.string(),
+  list: z.array(z.object({ id: z.string(), name: z.string(), family: z.enum(['noise', 'blur', 'digital', 'intensity']), params: z.array(z.number()).length(5) })).min(1),
+});
+export type Corruptions = z.infer<typeof Corruptions>;
+
 export const Baseline = z.object({
   id: BaselineId,
   name: z.string(),
@@ -355,6 +379,8 @@ export const Baseline = z.object({
   kSelection: z.partialRecord(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
   runs: z.array(Run).min(1),
   summary: z.partialRecord(Protocol, ProtocolSummary),
+  /** Under corruptions, on the primary protocol (the first seed's run); absent where not measured. */
+  robustness: Robustness.optional(),
 });
 export type Baseline = z.infer<typeof Baseline>;
 
@@ -427,6 +453,8 @@ export const Manifest = z.object({
   comparisons: z.array(Comparison).optional(),
   /** Per protocol, the baseline with the highest mean test accuracy: the one the comparisons test every model against. */
   bestBaselines: z.partialRecord(Protocol, BaselineId).optional(),
+  /** The corruptions behind each method's `robustness` (absent before they were measured). */
+  corruptions: Corruptions.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -634,6 +662,8 @@ const ModelResultFields = z.object({
 
   /** Misclassified test images (absent in bundles written before it was added). */
   misclassified: Misclassified.optional(),
+  /** The primary run's balanced error under corruptions (absent where not measured). */
+  robustness: Robustness.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PROTOCOLS, Run, SCHEMA_VERSION, type Baseline, type Budget, type Protocol } from '../../schema/results.ts';
 import type { HeldOutNeighbours } from '../data/protocols.ts';
 import { stratifiedSubset, type SplitIndices } from '../data/split.ts';
-import { POOLED_DIM } from '../data/neighbours.ts';
+import { nearestAmong, pooledFeatures, POOLED_DIM } from '../data/neighbours.ts';
 import { evaluateRun } from '../evaluate/run-evaluation.ts';
 import { summarise } from '../evaluate/metrics.ts';
 import { predictSubset } from '../shared/predict.ts';
@@ -22,6 +22,7 @@ import { trainModel } from '../train/train.ts';
 import { removeCheckpoint } from '../train/checkpoint.ts';
 import { chooseK, K_CANDIDATES, knnVote, majorityClass } from './knn.ts';
 import { buildLogisticRegression } from './logistic.ts';
+import { measureRobustness, type RobustnessRecord } from '../analysis/robustness.ts';
 
 /** Bump when a change here should invalidate cached logistic-regression runs. */
 const BASELINE_VERSION = 1;
@@ -36,6 +37,45 @@ export interface BaselineInputs {
   logisticBudget: Budget;
   cacheDir: string;
   reporter: Reporter;
+  /** The run's corrupted test images (the models' own), for the nearest-neighbour baselines; null: not measured. */
+  robustness?: { images: Int32Array; seed: number; protocol: Protocol } | null;
+}
+
+/**
+ * 1-NN and k-NN under corruptions: each corrupted image is pooled like the clean ones and
+ * its nearest training images (the primary protocol's training split) searched exactly.
+ * One search per corrupted batch serves both baselines.
+ */
+async function neighbourRobustness(inp: BaselineInputs, k: number): Promise<{ nn: RobustnessRecord; knn: RobustnessRecord }> {
+  const { data } = inp;
+  const { images, seed, protocol } = inp.robustness!;
+  const size = data.imageSize;
+  const n = data.labels.length;
+  const train = inp.splits[protocol].train;
+  const features = pooledFeatures(data.images, n, size);
+  const px = size * size;
+  const pixels = new Uint8Array(images.length * px);
+  images.forEach((idx, i) => pixels.set(data.images.subarray(idx * px, (idx + 1) * px), i * px));
+  const labels = Uint8Array.from(images, (i) => data.labels[i]!);
+  const searched = new Map<string, Int32Array>();
+  const neighbours = async (p: Uint8Array, count: number) => {
+    const key = createHash('sha256').update(p).digest('hex');
+    let index = searched.get(key);
+    if (!index) {
+      // The corrupted images' features after every dataset image's, so indices below n are the dataset's.
+      const all = new Float32Array(features.length + count * POOLED_DIM);
+      all.set(features);
+      all.set(pooledFeatures(p, count, size), features.length);
+      index = (await nearestAmong(all, Int32Array.from({ length: count }, (_, i) => n + i), train, k)).index;
+      searched.set(key, index);
+    }
+    return index;
+  };
+  const measure = (votes: number) =>
+    measureRobustness({ pixels, labels, size, classes: data.numClasses, seed, predict: async (p, count) => knnVote(await neighbours(p, count), k, votes, data.labels, data.numClasses).predicted });
+  const nn = await measure(1);
+  const knn = await measure(k);
+  return { nn, knn };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -136,6 +176,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
   const nn: Run[] = [];
   const knn: Run[] = [];
   const kSelection = {} as Record<Protocol, { k: number; accuracy: number }[]>;
+  const chosenK = {} as Record<Protocol, number>;
   for (const protocol of PROTOCOLS) {
     const s = splits[protocol];
     const testLabels = labelsOf(s.test, data.labels);
@@ -151,12 +192,19 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
     const tried = chooseK(nb.validation.index, nb.k, labelsOf(s.validation, data.labels), data.labels, c);
     kSelection[protocol] = tried;
     const best = tried.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    chosenK[protocol] = best.k;
     const voted = knnVote(nb.test.index, nb.k, best.k, data.labels, c);
     knn.push(fixedRun(protocol, seed, `k-nn:${best.k}:${key}`, testLabels, voted.probs, voted.predicted, classes));
     inp.reporter.log(
       `baselines (${protocol}): majority ${(majority.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %, 1-NN ${(nn.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %, ` +
         `k-NN (k = ${best.k}, chosen on validation) ${(knn.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %`,
     );
+  }
+  let robust: { nn: RobustnessRecord; knn: RobustnessRecord } | null = null;
+  if (inp.robustness) {
+    const t0 = performance.now();
+    robust = await neighbourRobustness(inp, chosenK[inp.robustness.protocol]!);
+    inp.reporter.log(`baselines under corruptions (1-NN, k-NN) on ${inp.robustness.images.length} test images: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   const logistic: Run[] = [];
   for (const protocol of PROTOCOLS) for (const s of inp.seeds) logistic.push(await logisticRun(inp, protocol, s));
@@ -185,6 +233,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
       kSelection: null,
       runs: nn,
       summary: summaries(nn),
+      ...(robust ? { robustness: robust.nn } : {}),
     },
     {
       id: 'k-nearest-neighbours',
@@ -194,6 +243,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
       kSelection,
       runs: knn,
       summary: summaries(knn),
+      ...(robust ? { robustness: robust.knn } : {}),
     },
     {
       id: 'logistic-regression',

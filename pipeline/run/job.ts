@@ -11,6 +11,7 @@ import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type Mo
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
 import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
+import { robustnessCount, robustnessImages, ROBUSTNESS_VERSION } from '../analysis/robustness.ts';
 import { checkpointFile } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
 
@@ -74,6 +75,8 @@ export interface ModelJob {
   /** The WebGPU adapter on the webgpu backend, else null. */
   adapter: GpuAdapter | null;
   latency: LatencyRuns;
+  /** The primary run's corrupted test images (analysis/robustness.ts) and their seed; null for the other runs. */
+  robustness: { images: Int32Array; seed: number } | null;
 }
 
 const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
@@ -152,6 +155,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       weights,
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
+      // The primary run also measures robustness: a change there redoes it.
+      ...((run.primary ?? true) ? { robustness: { version: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true) } } : {}),
     });
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     jobs[id] = {
@@ -177,6 +182,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       backend: run.backend,
       adapter: run.adapter ?? null,
       latency: latencyRuns(run.profile.name, run.adapter?.software === true),
+      robustness: (run.primary ?? true) ? robustnessImages(run.profile.name, run.adapter?.software === true, split.test, dataset.labels, dataset.classes.length, seed) : null,
     };
   }
   return jobs;

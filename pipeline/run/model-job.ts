@@ -21,6 +21,7 @@ import { SOFTWARE_ADAPTER_LATENCY } from '../profiles.ts';
 import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
 import { exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
+import { modelRobustness } from '../analysis/robustness.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { trainImagesOf, type ModelJob } from './job.ts';
@@ -96,6 +97,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   };
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
+  const robustness = job.robustness ? await modelRobustness(model, data, job.robustness.images, job.robustness.seed, spec.name, reporter) : null;
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
@@ -142,6 +144,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     misclassified: misclassified.info,
+    ...(robustness ? { robustness } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();

@@ -34,6 +34,7 @@ import { loadFromBundle, loadFromCache, loadRunFromCache, type StoredModel } fro
 import type { Reporter } from '../shared/progress.ts';
 import { chooseSamples, resolveAllJobs, type ModelJob } from './job.ts';
 import { runModelJob } from './model-job.ts';
+import { corruptionsRecord, robustnessImages } from '../analysis/robustness.ts';
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
 import { resolveResnet50Init, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
@@ -223,6 +224,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
       logisticBudget: profile.logisticRegression!,
       cacheDir: opts.cacheDir,
       reporter,
+      robustness: { ...robustnessImages(profileName, backend.adapter?.software === true, prot.splits[protocols[0]!].test, ds.labels, ds.classes.length, opts.seed), protocol: protocols[0]! },
     });
 
   // wasm and cpu run on one core each: train models side by side, one process per core.
@@ -312,6 +314,7 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     baselines: baselineResults,
     comparisons: paired,
     bestBaselines: bestBaselines(baselineResults.map((b) => ({ id: b.id, runs: b.runs })), testLabels) as Manifest['bestBaselines'],
+    ...(models.some((m) => m.result.robustness) ? { corruptions: corruptionsRecord() } : {}),
   };
   writeBundle(outDir, manifest, models, sampleBytes, [
     { file: SPLITS_FILE, data: JSON.stringify(prot.splitsFile) + '\n' },

@@ -89,6 +89,15 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
       expect(m.summary!.grouped!.accuracy.n).toBe(1);
       expect(m.evaluation.macroAuc).toBeGreaterThanOrEqual(0);
     }
+    // Robustness: every model and the neighbour baselines on the same corrupted test images, all 13 corruptions at 5 severities.
+    expect(manifest.corruptions!.list).toHaveLength(13);
+    const robust = [...bundle.models.map((m) => m.robustness!), ...manifest.baselines!.filter((b) => b.robustness).map((b) => b.robustness!)];
+    expect(robust).toHaveLength(5 + 2);
+    for (const r of robust) {
+      expect(r.images).toBe(Math.min(24, manifest.protocols![0]!.split.sizes.test));
+      expect(r.corruptions.map((c) => c.id)).toEqual(manifest.corruptions!.list.map((c) => c.id));
+      for (const c of r.corruptions) expect(c.balancedError).toHaveLength(5);
+    }
     // Every pair of the five models and each against the best baseline, on both protocols.
     expect(manifest.comparisons!.filter((c) => c.protocol === 'grouped').length).toBe(10 + 5);
     // Progress and the backend choice are reported as plain lines when not on a terminal.
