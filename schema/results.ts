@@ -348,8 +348,19 @@ export const Robustness = z.object({
   /** Test images corrupted: a class-balanced seeded subset of the primary protocol's test split, the same for every method of a run. */
   images: count.positive(),
   seed: int,
+  /** The images' classes, in order (encoded like RunEvaluation.predictions). */
+  labels: z.union([z.string().regex(/^[0-9]*$/), z.array(count)]),
   clean: probability,
-  corruptions: z.array(z.object({ id: z.string(), balancedError: z.array(probability).length(5) })),
+  /** The predicted class of each image, clean. */
+  cleanPredictions: z.union([z.string().regex(/^[0-9]*$/), z.array(count)]),
+  /** Per corruption, balanced error and the predictions at severities 1–5 (what the paper's intervals resample). */
+  corruptions: z.array(
+    z.object({
+      id: z.string(),
+      balancedError: z.array(probability).length(5),
+      predictions: z.array(z.union([z.string().regex(/^[0-9]*$/), z.array(count)])).length(5),
+    }),
+  ),
 });
 export type Robustness = z.infer<typeof Robustness>;
 

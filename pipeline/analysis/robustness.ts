@@ -9,7 +9,7 @@
  */
 import seedrandom from 'seedrandom';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { Corruptions, ProfileName } from '../../schema/results.ts';
+import { encodePredictions, type Corruptions, type ProfileName, type Robustness } from '../../schema/results.ts';
 import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
@@ -64,15 +64,8 @@ export function balancedError(labels: ArrayLike<number>, predicted: ArrayLike<nu
   return present ? 1 - sum / present : 0;
 }
 
-export interface RobustnessRecord {
-  /** Test images corrupted (the same images, in the same order, for every method of a run). */
-  images: number;
-  seed: number;
-  /** Balanced error on the images as they are. */
-  clean: number;
-  /** Per corruption, balanced error at severities 1–5. */
-  corruptions: { id: string; balancedError: number[] }[];
-}
+/** What schema/results.ts Robustness holds: balanced errors, and the predictions behind them (for resampled intervals). */
+export type RobustnessRecord = Robustness;
 
 /** `count` test images, the same number from each class as far as the classes allow, in a seeded order. */
 export function robustnessSubset(test: ArrayLike<number>, labels: ArrayLike<number>, classes: number, count: number, seed: number): Int32Array {
@@ -106,53 +99,29 @@ export async function measureRobustness(opts: {
 }): Promise<RobustnessRecord> {
   const count = opts.labels.length;
   const total = CORRUPTIONS.length * SEVERITIES.length;
-  const clean = balancedError(opts.labels, await opts.predict(opts.pixels, count), opts.classes);
+  const encode = (p: ArrayLike<number>) => encodePredictions(opts.classes, p);
+  const cleanPredicted = await opts.predict(opts.pixels, count);
   const corruptions: RobustnessRecord['corruptions'] = [];
   let done = 0;
   for (const c of CORRUPTIONS) {
     const balanced: number[] = [];
+    const predictions: RobustnessRecord['corruptions'][number]['predictions'] = [];
     for (const s of SEVERITIES) {
       const corrupted = await corruptImages(opts.pixels, count, opts.size, c.id, s, opts.seed);
-      balanced.push(balancedError(opts.labels, await opts.predict(corrupted, count), opts.classes));
+      const predicted = await opts.predict(corrupted, count);
+      balanced.push(balancedError(opts.labels, predicted, opts.classes));
+      predictions.push(encode(predicted));
       opts.onProgress?.(++done, total);
     }
-    corruptions.push({ id: c.id, balancedError: balanced });
+    corruptions.push({ id: c.id, balancedError: balanced, predictions });
   }
-  return { images: count, seed: opts.seed, clean, corruptions };
-}
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-export interface RelativeRobustness {
-  /** Per corruption: mean balanced error over severities, that over the reference's, and the rise over clean over the reference's rise (null when the reference's error does not rise). */
-  perCorruption: { id: string; balancedError: number; normalised: number | null; relative: number | null }[];
-  /** Means over corruptions (normalised and relative over the corruptions where they are defined). */
-  balancedError: number;
-  normalised: number | null;
-  relative: number | null;
-}
-
-/** MedMNIST-C's summary of `method` against `reference` (both measured on the same images). */
-export function relativeRobustness(method: RobustnessRecord, reference: RobustnessRecord): RelativeRobustness {
-  const perCorruption = method.corruptions.map((c) => {
-    const ref = reference.corruptions.find((r) => r.id === c.id);
-    const be = mean(c.balancedError);
-    const refBe = ref ? mean(ref.balancedError) : null;
-    return {
-      id: c.id,
-      balancedError: be,
-      normalised: refBe !== null && refBe > 0 ? be / refBe : null,
-      relative: refBe !== null && refBe - reference.clean > 0 ? (be - method.clean) / (refBe - reference.clean) : null,
-    };
-  });
-  const defined = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
-  const normalised = defined(perCorruption.map((c) => c.normalised));
-  const relative = defined(perCorruption.map((c) => c.relative));
   return {
-    perCorruption,
-    balancedError: mean(perCorruption.map((c) => c.balancedError)),
-    normalised: normalised.length ? mean(normalised) : null,
-    relative: relative.length ? mean(relative) : null,
+    images: count,
+    seed: opts.seed,
+    labels: encode(opts.labels),
+    clean: balancedError(opts.labels, cleanPredicted, opts.classes),
+    cleanPredictions: encode(cleanPredicted),
+    corruptions,
   };
 }
 

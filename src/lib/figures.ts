@@ -14,6 +14,7 @@ export const FIGURES = [
   'fig-propagation',
   'fig-near-duplicates',
   'fig-nearest-train',
+  'fig-robustness',
 ] as const;
 
 export type FigureId = (typeof FIGURES)[number];

@@ -51,6 +51,12 @@ export function references(): Reference[] {
       text: 'D. Smilkov, N. Thorat, Y. Assogba, A. Yuan, N. Kreeger, P. Yu, K. Zhang, S. Cai, E. Nielsen, D. Soergel, S. Bileschi, M. Terry, C. Nicholson, S. N. Gupta, S. Sirajuddin, D. Sculley, R. Monga, G. Corrado, F. B. Viégas and M. Wattenberg. TensorFlow.js: machine learning for the web and beyond. Proceedings of Machine Learning and Systems (SysML) 1, 2019.',
       url: 'https://arxiv.org/abs/1901.05350',
     },
+    // Cited by the robustness section, which a bundle without corruptions does not have.
+    ...(getBundle().manifest.corruptions ? [{
+      id: 'medmnist-c',
+      text: 'F. Di Salvo, S. Doerrich and C. Ledig. MedMNIST-C: comprehensive benchmark and improved classifier robustness by simulating realistic image corruptions. arXiv:2406.17536, 2024. Corruptions and parameters: github.com/francescodisalvo05/medmnistc-api.',
+      url: 'https://arxiv.org/abs/2406.17536',
+    }] : []),
   ];
 }
 
