@@ -364,6 +364,30 @@ export const Robustness = z.object({
 });
 export type Robustness = z.infer<typeof Robustness>;
 
+/**
+ * Grad-CAM (from the logits, inference mode) on the last spatial layer, scored by deletion and
+ * insertion (Petsiuk et al. 2018) against a seeded random pixel order (pipeline/analysis/saliency.ts);
+ * or why the model's head could not be read. Absent in bundles written before it was measured.
+ */
+export const Saliency = z.union([
+  z.object({
+    layer: z.string(),
+    height: count.positive(),
+    width: count.positive(),
+    /** Deletion and insertion steps per curve. */
+    steps: count.positive(),
+    /** Per test image (the first of the robustness images): areas under the predicted class's probability curve. */
+    deletion: z.array(probability).min(1),
+    insertion: z.array(probability).min(1),
+    randomDeletion: z.array(probability).min(1),
+    randomInsertion: z.array(probability).min(1),
+    /** Grad-CAM of each activation sample (manifest.samples), height × width values 0–255. */
+    sampleMaps: z.array(z.array(int.min(0).max(255))),
+  }),
+  z.object({ unavailable: z.string() }),
+]);
+export type Saliency = z.infer<typeof Saliency>;
+
 /** The corruptions a run applied: MedMNIST-C's, how their parameters were carried to this image size. */
 export const Corruptions = z.object({
   source: z.string(),
@@ -675,6 +699,7 @@ const ModelResultFields = z.object({
   misclassified: Misclassified.optional(),
   /** The primary run's balanced error under corruptions (absent where not measured). */
   robustness: Robustness.optional(),
+  saliency: Saliency.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

@@ -14,6 +14,7 @@ import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { CORRUPTIONS, corruptImages, RESCALING, SEVERITIES } from './corruptions.ts';
+import { SALIENCY_IMAGES } from './saliency.ts';
 
 /**
  * Test images corrupted per profile (null: the whole test split). Each is classified 66
@@ -29,8 +30,10 @@ export function robustnessCount(profile: ProfileName, softwareAdapter: boolean):
 }
 
 /** The run's corrupted images: the same for every model and baseline (the primary protocol's test split, the run's seed). */
-export function robustnessImages(profile: ProfileName, softwareAdapter: boolean, test: Int32Array, labels: Uint8Array, classes: number, seed: number): { images: Int32Array; seed: number } {
-  return { images: robustnessSubset(test, labels, classes, robustnessCount(profile, softwareAdapter) ?? test.length, seed), seed };
+export function robustnessImages(profile: ProfileName, softwareAdapter: boolean, test: Int32Array, labels: Uint8Array, classes: number, seed: number): { images: Int32Array; seed: number; saliency: number } {
+  const images = robustnessSubset(test, labels, classes, robustnessCount(profile, softwareAdapter) ?? test.length, seed);
+  // Saliency scores the first of them (the subset is class-balanced in every prefix).
+  return { images, seed, saliency: Math.min(images.length, SALIENCY_IMAGES[profile]) };
 }
 
 /** Bump when what is measured changes: primary runs are redone. */

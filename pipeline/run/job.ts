@@ -12,6 +12,7 @@ import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/s
 import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
 import { robustnessCount, robustnessImages, ROBUSTNESS_VERSION } from '../analysis/robustness.ts';
+import { SALIENCY_VERSION } from '../analysis/saliency.ts';
 import { checkpointFile } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
 
@@ -76,7 +77,7 @@ export interface ModelJob {
   adapter: GpuAdapter | null;
   latency: LatencyRuns;
   /** The primary run's corrupted test images (analysis/robustness.ts) and their seed; null for the other runs. */
-  robustness: { images: Int32Array; seed: number } | null;
+  robustness: { images: Int32Array; seed: number; saliency: number } | null;
 }
 
 const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
@@ -156,7 +157,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
       // The primary run also measures robustness: a change there redoes it.
-      ...((run.primary ?? true) ? { robustness: { version: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true) } } : {}),
+      ...((run.primary ?? true) ? { robustness: { version: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true), saliency: SALIENCY_VERSION } } : {}),
     });
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     jobs[id] = {

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { SCHEMA_VERSION, type ModelResult, type Run, type TrainingMethod } from '../../schema/results.ts';
+import { SCHEMA_VERSION, type ModelResult, type Run, type Saliency, type TrainingMethod } from '../../schema/results.ts';
 import { activationsPath, browserModelPath, misclassifiedPath } from '../../schema/bundle.ts';
 import { getModelSpec } from '../models/registry.ts';
 import { layerTable, countMacs, weightBytes, paramCounts } from '../models/summary.ts';
@@ -22,6 +22,7 @@ import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.t
 import { exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
 import { predictSubset } from '../shared/predict.ts';
 import { modelRobustness } from '../analysis/robustness.ts';
+import { modelSaliency } from '../analysis/saliency.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { trainImagesOf, type ModelJob } from './job.ts';
@@ -98,6 +99,16 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
   const robustness = job.robustness ? await modelRobustness(model, data, job.robustness.images, job.robustness.seed, spec.name, reporter) : null;
+  let saliency: Saliency | null = null;
+  if (job.robustness) {
+    const t0 = performance.now();
+    saliency = await modelSaliency(model, data, job.robustness.images.slice(0, job.robustness.saliency), samples, job.robustness.seed);
+    reporter.log(
+      'unavailable' in saliency
+        ? `${spec.name}: no Grad-CAM (${saliency.unavailable})`
+        : `${spec.name}: Grad-CAM on ${saliency.layer} (${saliency.height} × ${saliency.width}), deletion and insertion on ${saliency.deletion.length} test images in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  }
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
@@ -145,6 +156,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     misclassified: misclassified.info,
     ...(robustness ? { robustness } : {}),
+    ...(saliency ? { saliency } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();

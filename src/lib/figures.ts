@@ -12,6 +12,7 @@ export const FIGURES = [
   'fig-accuracy-vs-cost',
   'fig-activations',
   'fig-propagation',
+  'fig-grad-cam',
   'fig-near-duplicates',
   'fig-nearest-train',
   'fig-robustness',

@@ -51,6 +51,21 @@ export function references(): Reference[] {
       text: 'D. Smilkov, N. Thorat, Y. Assogba, A. Yuan, N. Kreeger, P. Yu, K. Zhang, S. Cai, E. Nielsen, D. Soergel, S. Bileschi, M. Terry, C. Nicholson, S. N. Gupta, S. Sirajuddin, D. Sculley, R. Monga, G. Corrado, F. B. Viégas and M. Wattenberg. TensorFlow.js: machine learning for the web and beyond. Proceedings of Machine Learning and Systems (SysML) 1, 2019.',
       url: 'https://arxiv.org/abs/1901.05350',
     },
+    // Cited by the saliency section, which a bundle without Grad-CAM scores does not have.
+    ...(getBundle().models.some((m) => m.saliency && 'deletion' in m.saliency)
+      ? [
+          {
+            id: 'grad-cam',
+            text: 'R. R. Selvaraju, M. Cogswell, A. Das, R. Vedantam, D. Parikh and D. Batra. Grad-CAM: visual explanations from deep networks via gradient-based localization. Proceedings of the IEEE International Conference on Computer Vision (ICCV), 2017, pp. 618–626.',
+            url: 'https://doi.org/10.1109/ICCV.2017.74',
+          },
+          {
+            id: 'rise',
+            text: 'V. Petsiuk, A. Das and K. Saenko. RISE: randomized input sampling for explanation of black-box models. British Machine Vision Conference (BMVC), 2018.',
+            url: 'https://arxiv.org/abs/1806.07421',
+          },
+        ]
+      : []),
     // Cited by the robustness section, which a bundle without corruptions does not have.
     ...(getBundle().manifest.corruptions ? [{
       id: 'medmnist-c',
