@@ -98,6 +98,15 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
       expect(r.corruptions.map((c) => c.id)).toEqual(manifest.corruptions!.list.map((c) => c.id));
       for (const c of r.corruptions) expect(c.balancedError).toHaveLength(5);
     }
+    // Saliency: Grad-CAM for every model, scored on the first robustness images against a random order, with the samples' maps.
+    for (const m of bundle.models) {
+      const s = m.saliency!;
+      if (!('deletion' in s)) throw new Error(`${m.id}: no Grad-CAM (${s.unavailable})`);
+      expect(s.deletion).toHaveLength(6);
+      expect(s.randomInsertion).toHaveLength(6);
+      expect(s.sampleMaps).toHaveLength(6);
+      for (const map of s.sampleMaps) expect(map).toHaveLength(s.height * s.width);
+    }
     // Every pair of the five models and each against the best baseline, on both protocols.
     expect(manifest.comparisons!.filter((c) => c.protocol === 'grouped').length).toBe(10 + 5);
     // Progress and the backend choice are reported as plain lines when not on a terminal.
