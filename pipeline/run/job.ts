@@ -11,7 +11,7 @@ import { SCHEMA_VERSION, type BackendName, type Budget, type GpuAdapter, type Mo
 import { stratifiedSubset, type SplitIndices, type SplitRatios } from '../data/split.ts';
 import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
-import { checkpointFile } from '../cache/models.ts';
+import { checkpointFile, type InputsRecord } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
@@ -69,6 +69,16 @@ export interface ModelJob {
   /** Keras' ImageNet ResNet50 to start from (only a model whose file asks for it): its model.json and how the bundle names it. */
   imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
+  /**
+   * What the inputs hash was made of, in short (stored beside the run, so that a stored run
+   * from other code or data can say what differs: see cache/models.ts InputsRecord).
+   */
+  inputs: InputsRecord;
+  /**
+   * A wall-clock limit for this process (`--time-limit`): training stops at the epoch
+   * boundary before it would pass `at` (ms since the epoch), its checkpoint kept. Not an input.
+   */
+  deadline?: { at: number; firstEpochSeconds: number } | null;
   cacheDir: string;
   backend: BackendName;
   /** The WebGPU adapter on the webgpu backend, else null. */
@@ -101,8 +111,27 @@ export function chooseSamples(test: Int32Array, labels: Uint8Array, numClasses: 
   return Int32Array.from(picks);
 }
 
-function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol }): string {
+type HashParts = { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol };
+
+function inputsHash(parts: HashParts): string {
   return sha256(JSON.stringify({ schema: SCHEMA_VERSION, trainer: TRAINER_VERSION, ...parts }));
+}
+
+/** The hash's parts in short: long ones (the definition, the split) by their own hash. */
+function inputsRecord(parts: HashParts, hash: string): InputsRecord {
+  return {
+    inputsHash: hash,
+    id: parts.id,
+    protocol: parts.protocol ?? 'image',
+    seed: parts.seed,
+    schema: SCHEMA_VERSION,
+    trainer: TRAINER_VERSION,
+    definition: sha256(parts.definition),
+    budget: parts.budget,
+    fingerprint: parts.fingerprint,
+    split: sha256(JSON.stringify(parts.split)),
+    weights: parts.weights,
+  };
 }
 
 export interface RunFacts {
@@ -142,7 +171,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
     const budget = run.profile.budgets[id];
     const spec = getModelSpec(id);
     const weights = spec.imagenetWeights ? weightsKey : null;
-    const hash = inputsHash({
+    const parts: HashParts = {
       id,
       definition: spec.definitionSource(dataset.classes.length, dataset.imageSize),
       budget,
@@ -152,7 +181,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       weights,
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
-    });
+    };
+    const hash = inputsHash(parts);
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     jobs[id] = {
       id,
@@ -173,6 +203,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       samples: run.samples,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
+      inputs: inputsRecord({ ...parts, protocol }, hash),
       cacheDir: run.cacheDir,
       backend: run.backend,
       adapter: run.adapter ?? null,
