@@ -250,7 +250,8 @@ async function main(argv: string[]): Promise<void> {
     imagenetWeights: values['imagenet-weights'],
     resnetInit: resnetInit as ResNetInitChoice | undefined,
     noTrain: values['no-train'],
-    deadlineAt: timeLimit ? started + timeLimit * 1000 : undefined,
+    // Counted from the process's start, as a job scheduler counts it.
+    deadlineAt: timeLimit ? performance.timeOrigin + timeLimit * 1000 : undefined,
     reporter,
   };
   if (command === 'plan') {
