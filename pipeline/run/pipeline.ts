@@ -329,9 +329,13 @@ export async function trainStage<T>(
   // already keep busy (and SwiftShader uses every core); --jobs does not apply there.
   if (backend.name === 'webgpu' && (opts.jobs ?? 1) > 1) reporter.log(`--jobs ${opts.jobs} ignored on webgpu: models train one at a time on the adapter`);
   const parallel = ds.cacheFile === null || backend.name === 'webgpu' ? 1 : Math.max(1, Math.min(opts.jobs ?? (native ? 1 : cpus().length), jobs.length));
+  // On wasm and cpu every run trains in a worker with the same threads (default 1), even
+  // one run alone: the kernels' results depend on their thread count, so a run's numbers
+  // are then the same whichever machine, shard or --jobs trained it (docs/scale-out.md).
+  const lanes = backend.name === 'wasm' || backend.name === 'cpu';
   let result: T;
-  if (parallel > 1 && ds.cacheFile !== null) {
-    reporter.log(`training ${jobs.length} runs, ${parallel} at a time (one process each; --jobs 1 trains one at a time)`);
+  if (ds.cacheFile !== null && jobs.length > 0 && (parallel > 1 || lanes)) {
+    reporter.log(`training ${jobs.length} run${jobs.length === 1 ? '' : 's'}, ${parallel} at a time (one process each${parallel > 1 ? '; --jobs 1 trains one at a time' : ''})`);
     // Longest first, so that the lanes finish together.
     const longestFirst = [...jobs].sort((a, b) => estimatedSeconds(b) - estimatedSeconds(a));
     // One wasm thread per worker: two workers with two threads each would oversubscribe the cores.
@@ -349,8 +353,10 @@ export async function trainStage<T>(
       if (stored) h.primary.set(job.id, { stored, status: 'trained' });
     }
     const real = failures.filter((f) => !f.includes(TIME_LIMIT_WORDS));
+    // A worker's message is `<id>: <label>: …`, the label as model-job.ts writes it.
+    const label = (j: ModelJob) => (j.primary ? getModelSpec(j.id).name : `${getModelSpec(j.id).name} (${j.protocol}, seed ${j.seed})`);
     for (const f of failures.filter((f) => f.includes(TIME_LIMIT_WORDS))) {
-      const job = jobs.find((j) => f.startsWith(`${j.id}: `) && !h.runs.has(j.inputsHash) && !stopped.some((s) => s.job === j));
+      const job = jobs.find((j) => f.startsWith(`${j.id}: ${label(j)}: `) && !h.runs.has(j.inputsHash));
       if (job) stopped.push({ job, message: f.slice(job.id.length + 2) });
     }
     if (real.length) throw new TrainingError(real.join('; ') + (h.primary.size || h.runs.size ? ' (finished runs are kept for the next run)' : ''));
