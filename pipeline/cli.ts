@@ -181,6 +181,7 @@ async function main(argv: string[]): Promise<void> {
   const timeLimit = values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']);
   if (timeLimit === null) fail(`--time-limit: expected a duration such as 5h30m, 90m or 600s, got "${values['time-limit']}"`);
   if (values['no-train'] && (shard || command !== 'run')) fail('--no-train: only with a plain "run" (it writes the bundle from the store)');
+  if (values['no-train'] && values.force) fail('--no-train and --force contradict each other: pass one');
   const shardCount = values.shards === undefined ? 1 : Number(values.shards);
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > MAX_SHARDS) fail(`--shards: expected an integer from 1 to ${MAX_SHARDS} (a GitHub Actions matrix holds at most ${MAX_SHARDS} jobs), got "${values.shards}"`);
   if ((values.shards !== undefined || values.json !== undefined || values.lanes !== undefined) && command !== 'plan') fail('--shards, --lanes and --json: only with "plan"');

@@ -37,7 +37,8 @@ import { describeBackend, offSoftwareAdapter, onGpu, selectBackend, type Backend
 import { getModelSpec, MODEL_IDS } from '../models/registry.ts';
 import { getProfile } from '../profiles.ts';
 import { writeBundle } from '../export/bundle.ts';
-import { loadFromBundle, loadFromCache, loadProvenance, loadRunFromCache, saveInputsRecord, saveProvenance, storeEntries, type InputsRecord, type StoredModel } from '../cache/models.ts';
+import { existsSync } from 'node:fs';
+import { loadFromBundle, loadFromCache, loadProvenance, modelDir, loadRunFromCache, saveInputsRecord, saveProvenance, storeEntries, type InputsRecord, type StoredModel } from '../cache/models.ts';
 import { checkpointEpochs } from '../train/checkpoint.ts';
 import { TIME_LIMIT_WORDS, TimeLimitReached } from '../train/train.ts';
 import { UserError } from '../../schema/errors.ts';
@@ -231,6 +232,7 @@ export function whyMissing(cacheDir: string, job: ModelJob): string {
     const epochs = checkpointEpochs(job.checkpointFile);
     return `partly trained: its checkpoint holds ${epochs ?? 'an unknown number of'} of ${job.budget.epochs} epochs`;
   }
+  if (own?.run) return 'incomplete: its run is in the store but not the rest of its primary run (result, activations, browser export)';
   const same = entries.filter((e) => e !== own && (e.inputs ? e.inputs.protocol === job.protocol && e.inputs.seed === job.seed : e.run?.protocol === job.protocol && e.run?.seed === job.seed));
   const finished = same.filter((e) => e.run);
   const explained = finished.find((e) => e.inputs);
@@ -263,7 +265,7 @@ export function reuseStored(p: Prepared, jobs: ModelJob[], opts: { force: boolea
       runs.set(job.inputsHash, run);
       reused.push(job);
       // A store written before inputs were recorded: its runs match by hash, so their inputs are these.
-      if (fromStore && !storeEntries(cacheDir, job.id).some((e) => e.inputs?.inputsHash === job.inputsHash)) saveInputsRecord(cacheDir, job.inputs);
+      if (fromStore && !existsSync(join(modelDir(cacheDir, job.id, job.inputsHash), 'inputs.json'))) saveInputsRecord(cacheDir, job.inputs);
       if (stored) {
         primary.set(job.id, { stored, status: 'reused' });
         if (opts.log) reporter.log(`${getModelSpec(job.id).name}: inputs unchanged, reusing the result trained ${stored.result.trainedAt} (--force retrains)`);
