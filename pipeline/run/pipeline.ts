@@ -153,10 +153,11 @@ export async function prepareRun(opts: RunOptions) {
   (auditTask as ReturnType<Reporter['task']> | null)?.finish(`near-duplicate audit: every pair of ${ds.labels.length} images in ${prot.audit.seconds} s${auditMoved ? ` ${auditMoved}` : ''}`);
   const split = prot.splits.image;
 
-  const profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
+  let profileName: ProfileName = opts.profile ?? (onGpu(backend) ? 'full' : 'cpu');
   const selected = opts.models.map(getModelSpec);
-  const profile = getProfile(profileName, { train: split.train.length, validation: split.validation.length, test: split.test.length }, { seeds: opts.seeds, softwareAdapter: backend.adapter?.software === true, models: selected });
+  const sizes = { train: split.train.length, validation: split.validation.length, test: split.test.length };
   const pretrained = selected.filter((m) => m.imagenetWeights);
+  // The same for cpu and full (only smoke differs), so the default's check of full below can share it.
   const resnet50Init: ResNet50Init = pretrained.length
     ? await resolveResnet50Init({
         choice: opts.resnetInit ?? (profileName === 'smoke' ? 'random' : 'imagenet'),
@@ -167,8 +168,6 @@ export async function prepareRun(opts: RunOptions) {
         warn: reporter.warn,
       })
     : { kind: 'random', reason: 'no model of this run starts from ImageNet weights' };
-  if (resnet50Init.kind === 'random') for (const m of pretrained) profile.reductions.push({ kind: 'random-init', subject: m.id, reason: resnet50Init.reason });
-  reporter.log(`profile: ${profileName}${opts.profile ? '' : ' (default for this backend)'}`);
 
   const protocols = opts.protocols ?? [...PROTOCOLS];
   const splitKeys: Record<Protocol, unknown> = {
@@ -176,22 +175,43 @@ export async function prepareRun(opts: RunOptions) {
     grouped: { ratios: DEFAULT_SPLIT, seed: opts.seed, neighbours: NEIGHBOURS_VERSION, threshold: prot.audit.threshold, members: sha256(prot.splitsFile.membership.grouped) },
   };
   const samples = chooseSamples(prot.splits[protocols[0]!].test, ds.labels, ds.classes.length, opts.seed);
-  const jobs = resolveAllJobs(
-    {
-      models: opts.models,
-      seed: opts.seed,
-      profile,
-      backend: backend.name,
-      adapter: backend.adapter,
-      dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, imageSize, files: ds.files },
-      ratios: DEFAULT_SPLIT,
-      samples,
-      cacheDir: opts.cacheDir,
-      resnet50Init,
-    },
-    protocols.map((p) => ({ protocol: p, split: prot.splits[p], splitKey: splitKeys[p] })),
-    profile.seeds!,
-  );
+  /** A profile's budgets and every run's job under it. */
+  const budgeted = (name: ProfileName) => {
+    const profile = getProfile(name, sizes, { seeds: opts.seeds, softwareAdapter: backend.adapter?.software === true, models: selected });
+    if (resnet50Init.kind === 'random') for (const m of pretrained) profile.reductions.push({ kind: 'random-init', subject: m.id, reason: resnet50Init.reason });
+    const jobs = resolveAllJobs(
+      {
+        models: opts.models,
+        seed: opts.seed,
+        profile,
+        backend: backend.name,
+        adapter: backend.adapter,
+        dataset: { fingerprint: ds.dataset.fingerprint, classes: ds.classes, labels: ds.labels, imageSize, files: ds.files },
+        ratios: DEFAULT_SPLIT,
+        samples,
+        cacheDir: opts.cacheDir,
+        resnet50Init,
+      },
+      protocols.map((p) => ({ protocol: p, split: prot.splits[p], splitKey: splitKeys[p] })),
+      profile.seeds!,
+    );
+    return { profile, jobs };
+  };
+  let { profile, jobs } = budgeted(profileName);
+  let why = opts.profile ? '' : ' (default for this backend)';
+  // Without --profile, a model store that holds every run of the study's budget (a merge of
+  // shard stores, docs/scale-out.md) is the study: a plain `npm run build` then renders it.
+  if (!opts.profile && profileName !== 'full') {
+    const full = budgeted('full');
+    const held = full.jobs.filter((j) => loadRunFromCache(opts.cacheDir, j.id, j.inputsHash) && (!j.primary || loadFromCache(opts.cacheDir, j.id, j.inputsHash))).length;
+    if (held === full.jobs.length) {
+      ({ profile, jobs } = full);
+      profileName = 'full';
+      why = ` (the study's budget: the model store holds all ${held} of its runs)`;
+    } else if (held > 0)
+      reporter.log(`the model store holds ${held} of the ${full.jobs.length} runs of the study's budget (full); with some missing this run uses ${profileName} (--profile full uses them and trains the rest)`);
+  }
+  reporter.log(`profile: ${profileName}${why}`);
   const outDir = resolve(opts.projectRoot, opts.out);
   return { opts, startedAt, ds, data, backend, prot, profileName, profile, protocols, samples, jobs, outDir };
 }

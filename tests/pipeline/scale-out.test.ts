@@ -255,3 +255,24 @@ describe('SLURM: the array script run locally, one task per SLURM_ARRAY_TASK_ID,
     rmSync(cache, { recursive: true, force: true });
   });
 });
+
+describe('a store holding every run of the study’s budget', () => {
+  it('is the study: a run without --profile uses it, trains nothing and says why', () => {
+    const cache = join(work, 'full-cache');
+    const study = ['--models', 'reduced-filter-cnn', '--seeds', '1', '--split', 'image', '--data', data, '--backend', 'wasm'];
+    const run = (cliArgs: string[]) =>
+      spawnSync(tsx, [join(root, 'pipeline/cli.ts'), ...cliArgs, ...study], { cwd: root, encoding: 'utf8', env: { ...process.env, MEDICAL_MNIST_DATA: '' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000, killSignal: 'SIGKILL' });
+    const shard = run(['run', '--profile', 'full', '--shard', '1/1', '--cache-dir', cache]);
+    expect(shard.status).toBe(0);
+    expect(shard.stderr).toMatch(/Reduced-Filter CNN epoch 10\/10/);
+    const plain = run(['run', '--no-train', '--cache-dir', cache, '--out', join(work, 'full-results')]);
+    expect(plain.stderr).not.toMatch(/^error:/m);
+    expect(plain.status).toBe(0);
+    expect(plain.stderr).toContain("profile: full (the study's budget: the model store holds all 1 of its runs)");
+    expect(plain.stderr).toContain('1 of 1 runs reused');
+    const bundle = readBundle(join(work, 'full-results'));
+    expect(bundle.manifest.profile.name).toBe('full');
+    expect(bundle.models[0]!.training.budget.epochs).toBe(10);
+    rmSync(cache, { recursive: true, force: true });
+  });
+});
