@@ -255,11 +255,12 @@ export function whyMissing(cacheDir: string, job: ModelJob): string {
   if (own?.run) return 'incomplete: its run is in the store but not the rest of its primary run (result, activations, browser export)';
   const same = entries.filter((e) => e !== own && (e.inputs ? e.inputs.protocol === job.protocol && e.inputs.seed === job.seed : e.run?.protocol === job.protocol && e.run?.seed === job.seed));
   const finished = same.filter((e) => e.run);
-  const explained = finished.find((e) => e.inputs);
-  if (explained) {
-    const diff = differences(explained.inputs!, job.inputs);
-    return `not reused: the store's run ${explained.inputs!.inputsHash.slice(0, 16)} was made from ${diff.length ? diff.join('; ') : 'other inputs'}`;
-  }
+  // Of several such runs (older builds, other profiles), the closest explains best.
+  const explained = finished
+    .filter((e) => e.inputs)
+    .map((e) => ({ e, diff: differences(e.inputs!, job.inputs) }))
+    .sort((a, b) => a.diff.length - b.diff.length)[0];
+  if (explained) return `not reused: the store's run ${explained.e.inputs!.inputsHash.slice(0, 16)} was made from ${explained.diff.length ? explained.diff.join('; ') : 'other inputs'}`;
   if (finished.length) return `not reused: the store's run ${finished[0]!.run!.inputsHash.slice(0, 16)} was made from other inputs (stored without inputs.json, so which cannot be said)`;
   return 'missing: no store holds it';
 }
