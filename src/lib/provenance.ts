@@ -58,7 +58,10 @@ export function whereMade(models: readonly ModelRuns[]): WhereMade {
 /** "The 30 runs were made in 20 shards of plan 3f0c… on 20 machines, all on wasm." (null when no run says). */
 export function whereMadeSentence(w: WhereMade): string | null {
   if (w.recorded === 0) return null;
-  const runs = w.recorded === w.runs ? `The ${int(w.runs)} runs were made` : `${int(w.recorded)} of the ${int(w.runs)} runs say where they were made: they were made`;
+  const runs =
+    w.recorded === w.runs
+      ? w.runs === 1 ? 'The run was made' : `The ${int(w.runs)} runs were made`
+      : `${int(w.recorded)} of the ${int(w.runs)} runs say where they were made: ${w.recorded === 1 ? 'it was' : 'they were'} made`;
   const shards = w.shards.length ? ` in ${plural(w.shards.length, 'shard')} of ${w.plans.length === 1 ? `plan ${w.plans[0]}` : `${w.plans.length} plans`}` : '';
   const machines = ` on ${w.machines === 1 ? 'one machine' : `${int(w.machines)} machines`}`;
   const backends =

@@ -33,6 +33,7 @@ describe('where the runs were made', () => {
   it('one machine, no shards; and a bundle from before provenance says nothing', () => {
     const one = [{ id: 'tiny-cnn', name: 'TinyCNN', runs: [run('image', 42, STUDY, {}), run('image', 43, STUDY, {})] }];
     expect(whereMadeSentence(whereMade(one))).toBe('The 2 runs were made on one machine, all on wasm.');
+    expect(whereMadeSentence(whereMade([{ id: 'tiny-cnn', name: 'TinyCNN', runs: [run('image', 42, STUDY, sharded(1))] }]))).toBe('The run was made in 1 shard of plan 3f0c1d2e4a5b6c7d on one machine, all on wasm.');
     const old = [{ id: 'tiny-cnn', name: 'TinyCNN', runs: [run('image', 42, STUDY)] }];
     expect(whereMadeSentence(whereMade(old))).toBeNull();
     const mixed = [{ id: 'tiny-cnn', name: 'TinyCNN', runs: [run('image', 42, STUDY, sharded(1)), run('image', 43, STUDY, {}), run('image', 44, STUDY)] }];
