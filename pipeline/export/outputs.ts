@@ -60,8 +60,9 @@ export function claimCache(cacheDir: string): void {
 
 export function claimOutputs(out: string, cacheDir: string): ClaimedOutputs {
   checkOwnedFolder(out, 'results', `--out ${out}`);
-  claimCache(cacheDir);
+  checkOwnedFolder(cacheDir, 'cache', `--cache-dir ${cacheDir}`);
   makeFolder(dirname(out), `--out ${out}`);
+  claimCache(cacheDir);
   const lock = lockFolder(out, `--out ${out}`);
   try {
     return { lock, removed: [...removeLeftovers(out), ...removeCacheLeftovers(cacheDir)] };
