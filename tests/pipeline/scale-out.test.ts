@@ -236,11 +236,6 @@ describe('SLURM: the array script run locally, one task per SLURM_ARRAY_TASK_ID,
     expect(stopped.stderr).toMatch(/shard 1\/3: trained 0, reused 0, stopped \d for the --time-limit/);
     expect(stopped.stderr).toMatch(/^stopped: \d runs stopped for the --time-limit, their checkpoints in the store: run the same command again to resume$/m);
 
-    // Before every task finished, the merge names what is missing.
-    const early = sh('scripts/slurm/merge.sbatch', { SLURM_SUBMIT_DIR: root, CACHE_DIR: cache, OUT: join(work, 'slurm-results') });
-    expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(/^error: --no-train: 4 of 4 runs are in no store/m);
-
     for (let id = 1; id <= SHARDS; id++) {
       const r = task(id);
       expect(r.stderr).not.toMatch(/^error:/m);
