@@ -6,23 +6,37 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accessSync, constants, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { PROFILES, PROTOCOLS, type ProfileName, type Protocol } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
 import { UserError } from '../schema/errors.ts';
 import { createReporter } from './shared/progress.ts';
-import { claimOutputs } from './export/outputs.ts';
 import { RESNET_INITS, type ResNetInitChoice } from './models/imagenet-init.ts';
+import { claimCache, claimOutputs } from './export/outputs.ts';
+import { writeFileAtomic } from './shared/atomic-write.ts';
+import { MAX_SHARDS, parseDuration, parseShard } from './run/shard-args.ts';
+
 
 /** The largest --seed: 2^31 − 1. */
 const MAX_SEED = 2 ** 31 - 1;
 
 const HELP = `Usage: npm run pipeline -- run [options]
+       npm run pipeline -- run --shard K/N [options]
+       npm run pipeline -- plan [--shards N] [--lanes N] [--json FILE] [options]
 
-Trains and evaluates every model in pipeline/models/zoo/ on the dataset and writes the
+run: trains and evaluates every model in pipeline/models/zoo/ on the dataset and writes the
 results bundle that the paper is built from. Models whose inputs (definition, budget, data, seed) are
 unchanged since the last run are reused, not retrained; an interrupted run resumes
 from its last finished epoch.
+
+plan: lists every run of the study (model, protocol, seed, inputs hash, estimated cost,
+shard) and the plan's hash, and the expected wall time of the longest shard. Writes nothing
+but the cache (decoded data, audit). See docs/scale-out.md.
+
+run --shard K/N: trains only shard K of N of the plan into the model store
+(<cache-dir>/models) and writes no bundle. Copying the stores of all shards into one
+folder merges them; a plain run then reuses every run and writes the bundle.
 
 Options:
   --data PATH              the images as a .zip or folder with one folder per class
@@ -67,6 +81,23 @@ Options:
   --imagenet-weights PATH  model.json of another tfjs-layers export of Keras' ImageNet
                            ResNet50 (either Keras naming, caffe preprocessing) to start from
   --force                  retrain every selected model even if its inputs are unchanged
+  --no-train               train nothing: every run must be in the model store (a merge of
+                           shard stores) or the previous bundle; the missing ones are named
+                           and the run exits 1
+  --shard K/N              run: train shard K (1 to N) of the plan's N shards, no bundle.
+                           auto/N takes K from $SHARD_INDEX (1-based), else
+                           $SLURM_ARRAY_TASK_ID (counted from $SLURM_ARRAY_TASK_MIN), else
+                           $JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs, 0-based)
+  --expect-plan HASH       run --shard: stop unless this machine's plan has this hash (its
+                           first characters will do), so no shard trains another plan
+  --time-limit DURATION    stop before an epoch that would end after DURATION from the start
+                           (e.g. 5h30m, 90m, 600s), keeping its checkpoint in the store; the
+                           next invocation resumes it. Exit code 75 when runs were stopped
+  --shards N               plan: number of shards (default 1, at most ${MAX_SHARDS})
+  --lanes N                plan: runs one machine trains side by side, for the wall-time
+                           estimate (default: --jobs, else this machine's cores)
+  --json FILE              plan: also write the plan as JSON (its "matrix" is a GitHub
+                           Actions matrix)
   --quiet                  only warnings and errors
   -h, --help               this text
 `;
@@ -97,6 +128,13 @@ function parse(argv: string[]) {
       'imagenet-weights': { type: 'string' },
       'resnet-init': { type: 'string' },
       force: { type: 'boolean', default: false },
+      'no-train': { type: 'boolean', default: false },
+      shard: { type: 'string' },
+      'expect-plan': { type: 'string' },
+      'time-limit': { type: 'string' },
+      shards: { type: 'string' },
+      lanes: { type: 'string' },
+      json: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -117,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, ...rest] = positionals;
-  if (command !== 'run') fail(`unknown command "${command}": expected "run" (see --help)`);
+  if (command !== 'run' && command !== 'plan') fail(`unknown command "${command}": expected "run" or "plan" (see --help)`);
   if (rest.length) fail(`unexpected argument "${rest[0]}" (see --help)`);
 
   const profile = values.profile;
@@ -136,6 +174,19 @@ async function main(argv: string[]): Promise<void> {
   if (resnetInit === 'random' && values['imagenet-weights'] !== undefined) fail('--resnet-init random and --imagenet-weights contradict each other: pass one');
   const seeds = values.seeds === undefined ? undefined : Number(values.seeds);
   if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1 || seeds > 20)) fail(`--seeds: expected an integer from 1 to 20, got "${values.seeds}"`);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard, process.env);
+  if (typeof shard === 'string') fail(shard);
+  if (shard && command !== 'run') fail('--shard: only with "run" (the plan lists every shard: --shards N)');
+  if (values['expect-plan'] !== undefined && (!shard || !/^[0-9a-f]{8,64}$/.test(values['expect-plan']))) fail(`--expect-plan: expected --shard and 8 to 64 hex digits of the plan's hash, got "${values['expect-plan']}"`);
+  const timeLimit = values['time-limit'] === undefined ? undefined : parseDuration(values['time-limit']);
+  if (timeLimit === null) fail(`--time-limit: expected a duration such as 5h30m, 90m or 600s, got "${values['time-limit']}"`);
+  if (values['no-train'] && (shard || command !== 'run')) fail('--no-train: only with a plain "run" (it writes the bundle from the store)');
+  if (values['no-train'] && values.force) fail('--no-train and --force contradict each other: pass one');
+  const shardCount = values.shards === undefined ? 1 : Number(values.shards);
+  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > MAX_SHARDS) fail(`--shards: expected an integer from 1 to ${MAX_SHARDS} (a GitHub Actions matrix holds at most ${MAX_SHARDS} jobs), got "${values.shards}"`);
+  if ((values.shards !== undefined || values.json !== undefined || values.lanes !== undefined) && command !== 'plan') fail('--shards, --lanes and --json: only with "plan"');
+  const lanes = values.lanes === undefined ? undefined : Number(values.lanes);
+  if (lanes !== undefined && (!Number.isInteger(lanes) || lanes < 1)) fail(`--lanes: expected a positive integer, got "${values.lanes}"`);
   const protocols = values.split ? [...new Set(values.split.split(',').map((p) => p.trim()))] : undefined;
   for (const p of protocols ?? []) if (!PROTOCOLS.includes(p as Protocol)) fail(`--split: unknown protocol "${p}", expected some of ${PROTOCOLS.join(', ')}`);
   // The registry imports every model file (and TensorFlow.js): after the cheap checks.
@@ -170,14 +221,18 @@ async function main(argv: string[]): Promise<void> {
 
   // Before any data is read: both folders are ours to write, the results folder is
   // locked against a second run, and what killed runs left behind is cleaned up.
+  const started = Date.now();
   const reporter = createReporter({ quiet: values.quiet });
-  const claimed = claimOutputs(resolve(values.out!), resolve(values['cache-dir']!));
-  for (const done of claimed.removed) reporter.log(`${done} (left behind by an earlier run that did not finish)`);
+  // A shard or a plan writes no bundle: only the cache is claimed, and --out is not locked.
+  if (shard || command === 'plan') claimCache(resolve(values['cache-dir']!));
+  else {
+    const claimed = claimOutputs(resolve(values.out!), resolve(values['cache-dir']!));
+    for (const done of claimed.removed) reporter.log(`${done} (left behind by an earlier run that did not finish)`);
+  }
 
   // Imported after argument checks so --help and usage errors answer instantly.
-  const { runPipeline } = await import('./run/pipeline.ts');
-  const started = Date.now();
-  await runPipeline({
+  const { runPipeline, runShard, planRun } = await import('./run/pipeline.ts');
+  const options = {
     projectRoot: process.cwd(),
     data: values.data,
     dataset,
@@ -195,8 +250,32 @@ async function main(argv: string[]): Promise<void> {
     force: values.force!,
     imagenetWeights: values['imagenet-weights'],
     resnetInit: resnetInit as ResNetInitChoice | undefined,
+    noTrain: values['no-train'],
+    // Counted from the process's start, as a job scheduler counts it.
+    deadlineAt: timeLimit ? performance.timeOrigin + timeLimit * 1000 : undefined,
     reporter,
-  });
+  };
+  if (command === 'plan') {
+    const { formatPlan } = await import('./run/plan.ts');
+    const { plan, prepared } = await planRun(options, shardCount, lanes ?? jobs ?? cpus().length);
+    process.stdout.write(formatPlan(plan, { backend: prepared.backend.name }) + '\n');
+    if (values.json) {
+      writeFileAtomic(resolve(values.json), JSON.stringify(plan, null, 1) + '\n');
+      reporter.log(`plan written to ${values.json}`);
+    }
+    process.stdout.write(`plan hash: ${plan.planHash}\n`);
+    return;
+  }
+  if (shard) {
+    const outcome = await runShard(options, { ...shard, expectPlan: values['expect-plan'] });
+    reporter.log(`shard finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if (outcome.stopped.length) {
+      process.stderr.write(`stopped: ${outcome.stopped.length} runs stopped for the --time-limit, their checkpoints in the store: run the same command again to resume\n`);
+      process.exit(75);
+    }
+    return;
+  }
+  await runPipeline(options);
   reporter.log(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -207,6 +286,13 @@ main(process.argv.slice(2))
     const err = e as Error;
     // Expected failures (bad data, missing backend, invalid bundle) are one line; anything
     // else is a bug, whose stack DEBUG=1 shows.
-    if (e instanceof UserError) fail(e.message);
+    if (e instanceof UserError) {
+      // A time-limit stop (run/pipeline.ts TimeLimitStop) exits 75: run again to resume.
+      if ((e as { exitCode?: number }).exitCode === 75) {
+        process.stderr.write(`stopped: ${e.message}\n`);
+        process.exit(75);
+      }
+      fail(e.message);
+    }
     fail(process.env.DEBUG ? String(err?.stack ?? e) : `${err?.message ?? String(e)} (set DEBUG=1 for the stack trace)`);
   });

@@ -309,6 +309,27 @@ export const RunEvaluation = z.object({
 });
 export type RunEvaluation = z.infer<typeof RunEvaluation>;
 
+/**
+ * Where a run was made (added with sharded runs; absent in older bundles and for baselines):
+ * the backend, the machine (its host name's hash, so machines can be told apart without
+ * naming them, its CPU and cores), and the shard of the plan it was trained in, if any.
+ */
+export const RunProvenance = z.object({
+  backend: BackendName,
+  /** The WebGPU adapter's description, else null. */
+  adapter: z.string().nullable(),
+  /** First 8 hex digits of the sha256 of the machine's host name. */
+  machine: z.string(),
+  cpu: z.string(),
+  cores: count,
+  /** `K/N` when trained by `run --shard K/N`, else null. */
+  shard: z.string().nullable(),
+  /** The plan's hash (first 16 hex digits) for a shard, else null. */
+  plan: z.string().nullable(),
+  finishedAt: z.string(),
+});
+export type RunProvenance = z.infer<typeof RunProvenance>;
+
 /** One training run of a model or baseline: one protocol, one seed. */
 export const Run = z.object({
   protocol: Protocol,
@@ -327,6 +348,7 @@ export const Run = z.object({
     })
     .nullable(),
   evaluation: RunEvaluation,
+  provenance: RunProvenance.optional(),
 });
 export type Run = z.infer<typeof Run>;
 

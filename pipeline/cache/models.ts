@@ -5,9 +5,9 @@
  * instead of being retrained, and a run that dies after some models finished keeps
  * them for the next run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelResult, Run, type ModelId } from '../../schema/results.ts';
+import { ModelResult, Run, RunProvenance, type Budget, type ModelId, type Protocol } from '../../schema/results.ts';
 import { BROWSER_WEIGHTS_FILE, BundleError, browserModelFolder, readBytes, readModel, modelJsonPath } from '../../schema/bundle.ts';
 import { writeFileAtomic } from '../shared/atomic-write.ts';
 import type { ExportedFiles } from '../export/tfjs-model.ts';
@@ -107,6 +107,86 @@ export function loadRunFromCache(cacheDir: string, id: ModelId, inputsHash: stri
   try {
     const parsed = Run.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     return parsed.success && parsed.data.inputsHash === inputsHash ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a stored run's inputs hash was made of (run/job.ts), kept beside it as inputs.json,
+ * so that a run from other code or data, found in a merged store, can say what differs.
+ * Every store entry is its own folder named by model id and inputs hash, so copying the
+ * stores of several machines into one folder merges them without a collision.
+ */
+export interface InputsRecord {
+  inputsHash: string;
+  id: ModelId;
+  protocol: Protocol;
+  seed: number;
+  schema: number;
+  /** run/job.ts TRAINER_VERSION. */
+  trainer: number;
+  /** sha256 of the model's definition (its tfjs-layers JSON). */
+  definition: string;
+  budget: Budget;
+  /** The dataset's content fingerprint. */
+  fingerprint: string;
+  /** sha256 of the split's key. */
+  split: string;
+  /** The initial weights' hash (ImageNet), or null. */
+  weights: string | null;
+}
+
+export function saveInputsRecord(cacheDir: string, record: InputsRecord): void {
+  writeFileAtomic(join(modelDir(cacheDir, record.id, record.inputsHash), 'inputs.json'), JSON.stringify(record, null, 1));
+}
+
+/** One folder of the store: a finished run (run.json), a run in progress (checkpoint.bin), and what it was made of if recorded. */
+export interface StoreEntry {
+  dir: string;
+  id: ModelId;
+  inputs: InputsRecord | null;
+  run: Run | null;
+  checkpoint: boolean;
+}
+
+/** Every entry of model `id` in the store (any inputs), for saying why none matches. */
+export function storeEntries(cacheDir: string, id: ModelId): StoreEntry[] {
+  const root = join(cacheDir, 'models');
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: StoreEntry[] = [];
+  for (const name of names.sort()) {
+    const m = /^(.+)-([0-9a-f]{16})$/.exec(name);
+    if (!m || m[1] !== id) continue;
+    const dir = join(root, name);
+    const read = <T>(file: string): T | null => {
+      try {
+        return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
+      } catch {
+        return null;
+      }
+    };
+    const inputs = read<InputsRecord>('inputs.json');
+    const parsedRun = Run.safeParse(read('run.json'));
+    out.push({ dir, id, inputs: inputs && typeof inputs.inputsHash === 'string' ? inputs : null, run: parsedRun.success ? parsedRun.data : null, checkpoint: existsSync(join(dir, 'checkpoint.bin')) });
+  }
+  return out;
+}
+
+/** Where a finished run was made (made.json beside run.json), written by the process that trained it. */
+export function saveProvenance(cacheDir: string, id: ModelId, inputsHash: string, made: RunProvenance): void {
+  writeFileAtomic(join(modelDir(cacheDir, id, inputsHash), 'made.json'), JSON.stringify(made));
+}
+
+export function loadProvenance(cacheDir: string, id: ModelId, inputsHash: string): RunProvenance | null {
+  try {
+    const parsed = RunProvenance.safeParse(JSON.parse(readFileSync(join(modelDir(cacheDir, id, inputsHash), 'made.json'), 'utf8')));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }

@@ -43,16 +43,26 @@ function removeCacheLeftovers(cacheDir: string): string[] {
   return removed;
 }
 
-export function claimOutputs(out: string, cacheDir: string): ClaimedOutputs {
-  checkOwnedFolder(out, 'results', `--out ${out}`);
+/**
+ * The cache folder alone, for the commands that write no bundle (`plan`, `run --shard`).
+ * Leftovers are not removed: shards of one study may share a cache on a cluster's shared
+ * file system, where another node's live process cannot be told from a dead one by its pid.
+ */
+export function claimCache(cacheDir: string): void {
   checkOwnedFolder(cacheDir, 'cache', `--cache-dir ${cacheDir}`);
-  makeFolder(dirname(out), `--out ${out}`);
   makeFolder(cacheDir, `--cache-dir ${cacheDir}`);
   try {
     markOwnedFolder(cacheDir, 'cache');
   } catch (e) {
     throw new PathError(`--cache-dir ${cacheDir}: cannot write ${join(cacheDir, MARKERS.cache)}: ${describeFsError(e, cacheDir)}`);
   }
+}
+
+export function claimOutputs(out: string, cacheDir: string): ClaimedOutputs {
+  checkOwnedFolder(out, 'results', `--out ${out}`);
+  checkOwnedFolder(cacheDir, 'cache', `--cache-dir ${cacheDir}`);
+  makeFolder(dirname(out), `--out ${out}`);
+  claimCache(cacheDir);
   const lock = lockFolder(out, `--out ${out}`);
   try {
     return { lock, removed: [...removeLeftovers(out), ...removeCacheLeftovers(cacheDir)] };

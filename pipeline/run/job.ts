@@ -13,7 +13,7 @@ import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
 import { robustnessCount, robustnessImages, ROBUSTNESS_VERSION } from '../analysis/robustness.ts';
 import { SALIENCY_VERSION } from '../analysis/saliency.ts';
-import { checkpointFile } from '../cache/models.ts';
+import { checkpointFile, type InputsRecord } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
@@ -71,6 +71,16 @@ export interface ModelJob {
   /** Keras' ImageNet ResNet50 to start from (only a model whose file asks for it): its model.json and how the bundle names it. */
   imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
+  /**
+   * What the inputs hash was made of, in short (stored beside the run, so that a stored run
+   * from other code or data can say what differs: see cache/models.ts InputsRecord).
+   */
+  inputs: InputsRecord;
+  /**
+   * A wall-clock limit for this process (`--time-limit`): training stops at the epoch
+   * boundary before it would pass `at` (ms since the epoch), its checkpoint kept. Not an input.
+   */
+  deadline?: { at: number; firstEpochSeconds: number } | null;
   cacheDir: string;
   backend: BackendName;
   /** The WebGPU adapter on the webgpu backend, else null. */
@@ -105,8 +115,38 @@ export function chooseSamples(test: Int32Array, labels: Uint8Array, numClasses: 
   return Int32Array.from(picks);
 }
 
-function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol }): string {
+type HashParts = {
+  id: ModelId;
+  definition: string;
+  budget: Budget;
+  fingerprint: string;
+  split: unknown;
+  seed: number;
+  weights: string | null;
+  protocol?: Protocol;
+  /** The primary run's analyses (robustness, saliency): their versions and image counts. */
+  analyses?: unknown;
+};
+
+function inputsHash(parts: HashParts): string {
   return sha256(JSON.stringify({ schema: SCHEMA_VERSION, trainer: TRAINER_VERSION, ...parts }));
+}
+
+/** The hash's parts in short: long ones (the definition, the split) by their own hash. */
+function inputsRecord(parts: HashParts, hash: string): InputsRecord {
+  return {
+    inputsHash: hash,
+    id: parts.id,
+    protocol: parts.protocol ?? 'image',
+    seed: parts.seed,
+    schema: SCHEMA_VERSION,
+    trainer: TRAINER_VERSION,
+    definition: sha256(parts.definition),
+    budget: parts.budget,
+    fingerprint: parts.fingerprint,
+    split: sha256(JSON.stringify(parts.split)),
+    weights: parts.weights,
+  };
 }
 
 export interface RunFacts {
@@ -146,7 +186,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
     const budget = run.profile.budgets[id];
     const spec = getModelSpec(id);
     const weights = spec.imagenetWeights ? weightsKey : null;
-    const hash = inputsHash({
+    const parts: HashParts = {
       id,
       definition: spec.definitionSource(dataset.classes.length, dataset.imageSize),
       budget,
@@ -156,9 +196,10 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       weights,
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
-      // The primary run also measures robustness: a change there redoes it.
-      ...((run.primary ?? true) ? { robustness: { version: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true), saliency: SALIENCY_VERSION } } : {}),
-    });
+      // The primary run also measures robustness and saliency: a change there redoes it.
+      ...((run.primary ?? true) ? { analyses: { robustness: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true), saliency: SALIENCY_VERSION } } : {}),
+    };
+    const hash = inputsHash(parts);
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     jobs[id] = {
       id,
@@ -179,6 +220,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       samples: run.samples,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
+      inputs: inputsRecord({ ...parts, protocol }, hash),
       cacheDir: run.cacheDir,
       backend: run.backend,
       adapter: run.adapter ?? null,

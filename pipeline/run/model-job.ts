@@ -56,6 +56,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     inputsHash: job.inputsHash,
     checkpointFile: job.checkpointFile,
     reporter,
+    deadline: job.deadline,
   });
 
   const testSet = job.test;

@@ -106,3 +106,14 @@ export async function loadCheckpoint(
 export function removeCheckpoint(file: string): void {
   rmSync(file, { force: true });
 }
+
+/** How many epochs a checkpoint holds (its header only), or null when there is none or it cannot be read. */
+export function checkpointEpochs(file: string): number | null {
+  try {
+    const buf = readFileSync(file);
+    const header = JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString('utf8')) as Partial<Header>;
+    return typeof header.epochsCompleted === 'number' ? header.epochsCompleted : null;
+  } catch {
+    return null;
+  }
+}

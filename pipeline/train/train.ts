@@ -25,6 +25,20 @@ export interface TrainOptions {
   inputsHash: string;
   checkpointFile: string;
   reporter: Reporter;
+  /**
+   * The process's wall-clock limit (`--time-limit`): an epoch that would end after `at`
+   * (ms since the epoch, estimated from the last epoch's time, else `firstEpochSeconds`)
+   * is not started; training stops with TimeLimitReached, its checkpoint kept.
+   */
+  deadline?: { at: number; firstEpochSeconds: number } | null;
+}
+
+/** Words every time-limit stop carries, so a parent recognises it in a worker's message. */
+export const TIME_LIMIT_WORDS = 'stopped for the --time-limit';
+
+/** Training stopped at an epoch boundary before the process's time limit; the checkpoint is in the store. */
+export class TimeLimitReached extends Error {
+  override name = 'TimeLimitReached';
 }
 
 export interface TrainOutcome {
@@ -73,6 +87,14 @@ export async function trainModel(model: LayersModel, opts: TrainOptions): Promis
     stoppedEarly = `time limit of ${budget.timeLimitSeconds} s reached after epoch ${startEpoch}`;
 
   for (let epoch = startEpoch + 1; epoch <= budget.epochs && !stoppedEarly; epoch++) {
+    if (opts.deadline) {
+      const need = history.length ? history[history.length - 1]!.seconds : opts.deadline.firstEpochSeconds;
+      if (Date.now() + need * 1000 > opts.deadline.at)
+        throw new TimeLimitReached(
+          `${opts.label}: ${TIME_LIMIT_WORDS} before epoch ${epoch} of ${budget.epochs} (about ${Math.ceil(need)} s, ${Math.max(0, Math.round((opts.deadline.at - Date.now()) / 1000))} s left)` +
+            (epoch > 1 ? `; checkpoint after epoch ${epoch - 1} kept in ${opts.checkpointFile}` : '; not started') + ': run again to resume',
+        );
+    }
     const order = shuffled(opts.trainForEpoch(epoch), `${opts.seed}:${opts.label}:epoch${epoch}`);
     const batches = Math.ceil(order.length / budget.batchSize);
     const task = reporter.task(`${opts.label} epoch ${epoch}/${budget.epochs}`, batches, 'batches');

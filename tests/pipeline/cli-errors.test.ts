@@ -42,4 +42,18 @@ describe('pipeline options', () => {
     const dir = await pipeline('--imagenet-weights', file);
     expect(lines(dir.output)).toEqual([`error: --imagenet-weights ${file}: not a file (expected the model.json of a tfjs-layers export of Keras' ResNet50 ImageNet weights)`]);
   });
+
+  it.each([
+    [['--shard', '4/3'], '--shard: K must be 1 to 3, got 4'],
+    [['--shard', 'two/3'], '--shard: expected K/N or auto/N (e.g. 2/8), got "two/3"'],
+    [['--shard', 'auto/3'], '--shard auto/N: none of SHARD_INDEX, SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX is set'],
+    [['--time-limit', 'soon'], '--time-limit: expected a duration such as 5h30m, 90m or 600s, got "soon"'],
+    [['--shards', '4'], '--shards, --lanes and --json: only with "plan"'],
+    [['--no-train', '--force'], '--no-train and --force contradict each other: pass one'],
+    [['--no-train', '--shard', '1/2'], '--no-train: only with a plain "run" (it writes the bundle from the store)'],
+  ])('scale-out option %j is one line, before the data', async (args, message) => {
+    const r = await runNode('node_modules/tsx/dist/cli.mjs', ['pipeline/cli.ts', 'run', '--profile', 'smoke', '--data', join(work, 'no-data'), '--cache-dir', join(work, 'cache'), ...args], { MEDICAL_MNIST_DATA: '', SLURM_ARRAY_TASK_ID: '', JOB_COMPLETION_INDEX: '', SHARD_INDEX: '' }, 60_000);
+    expect(r.code).toBe(1);
+    expect(lines(r.output)).toEqual([`error: ${message}`]);
+  });
 });

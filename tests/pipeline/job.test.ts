@@ -70,6 +70,16 @@ describe('model jobs', () => {
     expect(resolveJobs(facts())['reduced-filter-cnn'].inputsHash).not.toBe(a);
   });
 
+  it("record what their hash was made of, in short, for the store's inputs.json", () => {
+    const job = resolveJobs(facts({ protocol: 'grouped', splitKey: { seed: 42, grouped: 1 } }))['tiny-cnn'];
+    expect(job.inputs).toMatchObject({ inputsHash: job.inputsHash, id: 'tiny-cnn', protocol: 'grouped', seed: 42, fingerprint: 'f'.repeat(64), budget: job.budget, weights: null });
+    expect(job.inputs.definition).toMatch(/^[0-9a-f]{64}$/);
+    expect(job.inputs.split).toMatch(/^[0-9a-f]{64}$/);
+    expect(resolveJobs(facts({ seed: 43 }))['tiny-cnn'].inputs.split).not.toBe(resolveJobs(facts())['tiny-cnn'].inputs.split);
+    // Not an input: a job's wall-clock deadline is set per process, outside its hash.
+    expect(job.deadline).toBeUndefined();
+  });
+
   it('size the softmax from the dataset, not a fixed 6', () => {
     const job = resolveJobs(facts())['tiny-cnn'];
     const model = getModelSpec('tiny-cnn').build({ seed: job.seeds.init, classes: job.classes.length, imageSize: 64 });
