@@ -74,7 +74,8 @@ export type RobustnessRecord = Robustness;
 export function robustnessSubset(test: ArrayLike<number>, labels: ArrayLike<number>, classes: number, count: number, seed: number): Int32Array {
   const rng = seedrandom(`robustness:${seed}`);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
-  for (let i = 0; i < test.length; i++) byClass[labels[test[i]!]!]!.push(test[i]!);
+  // (A label beyond `classes` gets its own group rather than being lost.)
+  for (let i = 0; i < test.length; i++) (byClass[labels[test[i]!]!] ??= []).push(test[i]!);
   for (const list of byClass)
     for (let i = list.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
