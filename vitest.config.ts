@@ -25,7 +25,7 @@ export default defineConfig({
         test: { name: 'unit', include: ['tests/**/*.test.ts', 'packages/*/test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'tests/site/**'] },
       },
       {
-        // Headless Chromium against the built paper (tests/site/fixture.ts builds it).
+        // Headless Chromium against the built paper (tests/helpers/site-build.ts builds it).
         extends: true,
         // tests/site/global-setup.ts runs the pipeline and builds the site once for every file.
         test: { name: 'site', include: ['tests/site/**/*.test.ts'], globalSetup: ['tests/site/global-setup.ts'], testTimeout: 180_000, hookTimeout: 900_000 },

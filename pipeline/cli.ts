@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { PROFILES, PROTOCOLS, type ProfileName, type Protocol } from '../schema/results.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend/select.ts';
 import { DEFAULT_RESULTS_DIR, RESULTS_DIR_ENV } from '../schema/bundle.ts';
-import { UserError } from '../schema/errors.ts';
+import { UserError } from '../common/user-error.ts';
 import { createReporter } from './shared/progress.ts';
 import { RESNET_INITS, type ResNetInitChoice } from './models/imagenet-init.ts';
 import { claimCache, claimOutputs } from './export/outputs.ts';

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { Manifest, ModelResult, type ModelId } from './results.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../common/user-error.ts';
 
 /**
  * The bundle folder when none is named: `results/` in the project. The pipeline writes

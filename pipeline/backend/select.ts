@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName, GpuAdapter } from '../../schema/results.ts';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 import { describeAdapter, enableWebgpu } from './webgpu.ts';
 import { describeGap, hasKernel, type TrainingGap } from './trainable.ts';
 

@@ -13,7 +13,7 @@ import { CorruptCache, readDatasetCache, writeDatasetCache } from '../cache/data
 import { DECODER_VERSION, decodeEach, type Decoded } from './decode.ts';
 import { classOrder, commonSize, datasetInfo, descriptorByFingerprint, type FoundDescriptor } from './descriptor.ts';
 import { DataError } from './errors.ts';
-import { virtualFs } from '../../schema/owned-folder.ts';
+import { virtualFs } from '../../common/owned-folder.ts';
 import { fingerprintOf, sha256Hex } from './fingerprint.ts';
 import { shownName } from './names.ts';
 

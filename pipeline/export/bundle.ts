@@ -7,10 +7,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { describeFsError, makeFolder, markOwnedFolder, PathError, replaceFolder, stagingFolder } from '../../schema/owned-folder.ts';
+import { describeFsError, makeFolder, markOwnedFolder, PathError, replaceFolder, stagingFolder } from '../../common/owned-folder.ts';
 import { Manifest, ModelResult } from '../../schema/results.ts';
 import { ACTIVATIONS_FOLDER, BROWSER_WEIGHTS_FILE, MANIFEST_FILE, MISCLASSIFIED_FOLDER, MODELS_FOLDER, browserModelFolder, browserModelPath, describeIssues, modelJsonPath } from '../../schema/bundle.ts';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 import type { StoredModel } from '../cache/models.ts';
 
 export class ExportError extends UserError {

@@ -14,7 +14,7 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { describeFsError, PathError, processAlive } from '../../schema/owned-folder.ts';
+import { describeFsError, PathError, processAlive } from '../../common/owned-folder.ts';
 
 interface Holder {
   pid: number;

@@ -1,13 +1,13 @@
 /**
  * The run's two folders, claimed before any data is read: the results folder (--out),
  * which the run will replace, and the cache folder (--cache-dir), which it writes into.
- * Each must be absent, empty, or one this project wrote (schema/owned-folder.ts); the
+ * Each must be absent, empty, or one this project wrote (common/owned-folder.ts); the
  * results folder is locked against a second run (lock.ts); leftovers of killed runs are
  * removed. Every failure is one line naming the path and the real cause, within seconds.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkOwnedFolder, describeFsError, makeFolder, markOwnedFolder, MARKERS, PathError, processAlive, removeLeftovers } from '../../schema/owned-folder.ts';
+import { checkOwnedFolder, describeFsError, makeFolder, markOwnedFolder, MARKERS, PathError, processAlive, removeLeftovers } from '../../common/owned-folder.ts';
 import { lockFolder, type Lock } from './lock.ts';
 
 export interface ClaimedOutputs {

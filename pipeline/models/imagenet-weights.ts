@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 
 /** Layers that belong to the task, not the backbone: the model's and the exports' heads. */
 const HEAD_LAYERS = new Set(['predictions', 'fc1000']);

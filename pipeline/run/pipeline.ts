@@ -43,7 +43,7 @@ import { existsSync } from 'node:fs';
 import { loadFromBundle, loadFromCache, loadProvenance, modelDir, loadRunFromCache, saveInputsRecord, saveProvenance, storeEntries, type InputsRecord, type StoredModel } from '../cache/models.ts';
 import { checkpointEpochs } from '../train/checkpoint.ts';
 import { TIME_LIMIT_WORDS, TimeLimitReached } from '../train/train.ts';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { chooseSamples, resolveAllJobs, type ModelJob } from './job.ts';
 import { runModelJob } from './model-job.ts';

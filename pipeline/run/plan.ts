@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ModelId, ProfileName, Protocol } from '../../schema/results.ts';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 import { getModelSpec } from '../models/registry.ts';
 import type { ModelJob } from './job.ts';
 

@@ -7,7 +7,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../schema/errors.ts';
+import { UserError } from '../../common/user-error.ts';
 import type { Reporter, TaskProgress } from '../shared/progress.ts';
 import type { ModelJob } from './job.ts';
 

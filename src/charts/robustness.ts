@@ -46,7 +46,8 @@ export function robustnessSpec(input: ChartInput, layout: ChartLayout = 'wide'):
       mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
       encoding: {
         x: { field: 'severity', type: 'quantitative', title: 'Severity (0 = clean)', scale: { domain: [0, 5] }, axis: { values: [0, 1, 2, 3, 4, 5], format: 'd' } },
-        y: { field: 'balancedError', type: 'quantitative', title: 'Balanced error', axis: { format: '.0%' } },
+        // From 0 (an error rate), to the largest measured (a bundle without robustness records draws empty axes).
+        y: { field: 'balancedError', type: 'quantitative', title: 'Balanced error', axis: { format: '.0%' }, scale: { domain: [0, Math.max(0.01, ...points.map((p) => p.balancedError))], nice: true } },
         color: { field: 'method', type: 'nominal', title: 'Method', sort: methods, scale: { domain: methods, range: methods.map(colour) } },
         strokeDash: { field: 'kind', type: 'nominal', title: null, legend: null, scale: { domain: ['model', 'baseline'], range: [[1, 0], [4, 3]] } },
         tooltip: [

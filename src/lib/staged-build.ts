@@ -5,7 +5,7 @@
  * when the process exits, or by the next build if the process was killed.
  *
  * dist/ itself is only replaced when it is absent, empty, or a site this project built
- * (its marker file, see schema/owned-folder.ts): `--outDir ~/Documents` is refused.
+ * (its marker file, see common/owned-folder.ts): `--outDir ~/Documents` is refused.
  *
  * Must come last in `integrations`: other integrations' astro:build:done hooks write
  * into the staging folder before this one moves it into place.
@@ -14,7 +14,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AstroIntegration } from 'astro';
-import { checkOwnedFolder, makeFolder, markOwnedFolder, PathError, removeLeftovers, replaceFolder, stagingFolder } from '../../schema/owned-folder.ts';
+import { checkOwnedFolder, makeFolder, markOwnedFolder, PathError, removeLeftovers, replaceFolder, stagingFolder } from '../../common/owned-folder.ts';
 
 /** A plain Error without the integration's stack: Astro prints the message as the build's one-line failure. */
 function oneLine(message: string): Error {

@@ -3,7 +3,7 @@ import { CHART_IDS, chartSpec } from '../../src/charts/specs.ts';
 import { CORRECT_FILL } from '../../src/charts/confusion-matrix.ts';
 import { costRows } from '../../src/charts/accuracy-vs-cost.ts';
 import { namespaceSvgIds, renderChart } from '../../src/charts/render.ts';
-import { chartInput, modelResult } from './fixtures.ts';
+import { chartInput, modelResult } from '../helpers/study-bundle.ts';
 
 const models = [
   modelResult('resnet50', { params: 23_000_000, macs: 400_000_000, correct: 10 }),

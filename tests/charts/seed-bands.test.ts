@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { curveRows, trainingCurvesSpec } from '../../src/charts/training-curves.ts';
 import { renderChart } from '../../src/charts/render.ts';
-import { chartInput, modelResult } from './fixtures.ts';
+import { chartInput, modelResult } from '../helpers/study-bundle.ts';
 import type { Run } from '../../schema/results.ts';
 
 const history = (acc: number[]) => acc.map((a, i) => ({ epoch: i + 1, trainAccuracy: a, valAccuracy: a, trainLoss: 1 - a, valLoss: 1 - a }));

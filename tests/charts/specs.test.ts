@@ -5,7 +5,7 @@ import { curveRows } from '../../src/charts/training-curves.ts';
 import { confusionCells } from '../../src/charts/confusion-matrix.ts';
 import { costRows, flops } from '../../src/charts/accuracy-vs-cost.ts';
 import { f1Cells, f1Domain } from '../../src/charts/per-class-f1.ts';
-import { CLASSES, chartInput, modelResult } from './fixtures.ts';
+import { CLASSES, chartInput, modelResult } from '../helpers/study-bundle.ts';
 
 // In the order a bundle lists them (the charts keep it).
 const models = [

@@ -17,7 +17,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../../pipeline/data/archive.ts';
 import { shownName } from '../../pipeline/data/names.ts';
 import { Dataset } from '../../schema/results.ts';
 import { centralRecordOf, writeBigZip, type ZipItem } from '../helpers/big-zip.ts';
-import { cleanFiles, greyPixels, png, writeFolder, type Files } from './fixtures.ts';
+import { cleanFiles, greyPixels, png, writeFolder, type Files } from '../helpers/data-files.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'any-data-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

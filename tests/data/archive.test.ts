@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { classifyPath, looksLikeImage, openArchive, planLayout, type ImageFile } from '../../pipeline/data/archive.ts';
-import { cleanFiles, githubExtras, GITHUB_PREFIX, writeZip } from './fixtures.ts';
+import { cleanFiles, githubExtras, GITHUB_PREFIX, writeZip } from '../helpers/data-files.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'archive-test-'));
 

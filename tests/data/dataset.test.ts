@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadDataset, DataError, type LoadedDataset } from '../../pipeline/data/dataset.ts';
 import { fingerprintArchive } from '../../pipeline/data/fingerprint.ts';
 import { Dataset } from '../../schema/results.ts';
-import { cleanFiles, githubExtras, greyPixels, GITHUB_PREFIX, jpeg, png, writeFolder, writeZip, type Files } from './fixtures.ts';
+import { cleanFiles, githubExtras, greyPixels, GITHUB_PREFIX, jpeg, png, writeFolder, writeZip, type Files } from '../helpers/data-files.ts';
 
 const CLASSES = ['Hand', 'ChestCT', 'CXR', 'AbdomenCT']; // deliberately unsorted; CXR < ChestCT by code point
 const SORTED = ['AbdomenCT', 'CXR', 'ChestCT', 'Hand'];

@@ -9,7 +9,7 @@ import { downloadDataset } from '../../pipeline/data/download.ts';
 import { fingerprintArchive } from '../../pipeline/data/fingerprint.ts';
 import { loadDataset } from '../../pipeline/data/dataset.ts';
 import { DataError } from '../../pipeline/data/errors.ts';
-import { cleanFiles, githubExtras, GITHUB_PREFIX, writeZip } from './fixtures.ts';
+import { cleanFiles, githubExtras, GITHUB_PREFIX, writeZip } from '../helpers/data-files.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'locate-test-'));
 let n = 0;

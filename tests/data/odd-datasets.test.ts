@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadDataset, DataError } from '../../pipeline/data/dataset.ts';
 import { MAX_CLASSES, planLayout } from '../../pipeline/data/archive.ts';
-import { cleanFiles, greyPixels, png, writeFolder } from './fixtures.ts';
+import { cleanFiles, greyPixels, png, writeFolder } from '../helpers/data-files.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'odd-data-'));
 let n = 0;

@@ -17,7 +17,7 @@ import { withinTolerance } from '../../pipeline/export/quantise.ts';
 import { loadFromCache, saveToCache } from '../../pipeline/cache/models.ts';
 import { imageBatch, type ImageSet } from '../../pipeline/shared/tensors.ts';
 import { ModelResult } from '../../schema/results.ts';
-import { modelResult } from '../charts/fixtures.ts';
+import { modelResult } from '../helpers/study-bundle.ts';
 
 const N = 48;
 let data: ImageSet;

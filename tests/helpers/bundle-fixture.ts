@@ -10,7 +10,7 @@ import { Manifest, type ModelId } from '../../schema/results.ts';
 
 const IMAGE_SIZE = 64;
 import { getProfile } from '../../pipeline/profiles.ts';
-import { CLASSES, modelResult } from '../charts/fixtures.ts';
+import { CLASSES, modelResult } from './study-bundle.ts';
 
 export function writeBundleFixture(dir: string, ids: ModelId[] = ['tiny-cnn', 'gap-cnn']): string {
   mkdirSync(join(dir, 'models'), { recursive: true });

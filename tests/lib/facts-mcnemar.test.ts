@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeFacts } from '../../src/lib/facts.ts';
 import * as prose from '../../src/lib/prose.ts';
-import { CLASSES, modelResult } from '../charts/fixtures.ts';
+import { CLASSES, modelResult } from '../helpers/study-bundle.ts';
 import type { Comparison, Manifest, ModelId, ModelResult } from '../../schema/results.ts';
 
 function model(id: ModelId, accuracy: number, ci: [number, number]): ModelResult {

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNode } from '../site/fixture.ts';
+import { runNode } from '../helpers/site-build.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cli-errors-'));
 

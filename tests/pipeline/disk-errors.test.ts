@@ -26,7 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...mocked, default: mocked };
 });
 
-const { makeFolder, describeFsError, PathError } = await import('../../schema/owned-folder.ts');
+const { makeFolder, describeFsError, PathError } = await import('../../common/owned-folder.ts');
 const { writeBundle } = await import('../../pipeline/export/bundle.ts');
 const { lockFolder } = await import('../../pipeline/export/lock.ts');
 const { writeBundleFixture } = await import('../helpers/bundle-fixture.ts');

@@ -12,8 +12,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNode } from '../site/fixture.ts';
-import { MARKERS } from '../../schema/owned-folder.ts';
+import { runNode } from '../helpers/site-build.ts';
+import { MARKERS } from '../../common/owned-folder.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'out-folders-'));
 let n = 0;

@@ -7,8 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanFiles, writeFolder } from '../data/fixtures.ts';
-import { runNode } from '../site/fixture.ts';
+import { cleanFiles, writeFolder } from '../helpers/data-files.ts';
+import { runNode } from '../helpers/site-build.ts';
 import { readBundle } from '../../schema/bundle.ts';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT', 'KneeMRI'];

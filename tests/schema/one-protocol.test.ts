@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ModelResult } from '../../schema/results.ts';
-import { modelResult } from '../charts/fixtures.ts';
+import { modelResult } from '../helpers/study-bundle.ts';
 
 const stat = { n: 1, mean: 0.99, std: 0, min: 0.99, max: 0.99 };
 const summary = { accuracy: stat, macroAuc: stat, macroF1: stat };

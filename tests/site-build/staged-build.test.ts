@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildSite } from '../site/fixture.ts';
+import { buildSite } from '../helpers/site-build.ts';
 import { writeBundleFixture } from '../helpers/bundle-fixture.ts';
 import { stagedBuild } from '../../src/lib/staged-build.ts';
-import { MARKERS } from '../../schema/owned-folder.ts';
+import { MARKERS } from '../../common/owned-folder.ts';
 import { checkBundle, BundleError } from '../../schema/bundle.ts';
 
 /** A previous site in `work/dist`, as the last good build left it. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { buildAndServe, type BuiltSite } from './fixture.ts';
+import { buildAndServe, type BuiltSite } from '../helpers/site-build.ts';
 import { launchChromium } from '../../scripts/weigh.ts';
 import { Manifest } from '../../schema/results.ts';
 import { bestBaseline } from '../../src/lib/difficulty.ts';

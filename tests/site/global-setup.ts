@@ -4,7 +4,7 @@
  * own port), instead of every file running the pipeline and the build again.
  */
 import type { TestProject } from 'vitest/node';
-import { buildOnce, type SiteBuild } from './fixture.ts';
+import { buildOnce, type SiteBuild } from '../helpers/site-build.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

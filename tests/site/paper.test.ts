@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { createRequire } from 'node:module';
-import { buildAndServe, buildSite, BASE_PATH, REPOSITORY_URL, SITE_URL, type BuiltSite } from './fixture.ts';
+import { buildAndServe, buildSite, BASE_PATH, REPOSITORY_URL, SITE_URL, type BuiltSite } from '../helpers/site-build.ts';
 import { launchChromium, weighPage, FIRST_VIEW_BUDGET, WHOLE_PAGE_BUDGET } from '../../scripts/weigh.ts';
 import { CHART_IDS } from '../../src/charts/specs.ts';
 import { FIGURES } from '../../src/lib/figures.ts';

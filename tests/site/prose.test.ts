@@ -12,7 +12,7 @@ import { computeFacts, largestDip, mostConfused, errors, type Facts } from '../.
 import * as prose from '../../src/lib/prose.ts';
 import { headline } from '../../src/lib/headline.ts';
 import { dec, pct, pctRange } from '../../src/lib/format.ts';
-import { CLASSES, modelResult } from '../charts/fixtures.ts';
+import { CLASSES, modelResult } from '../helpers/study-bundle.ts';
 
 interface Spec {
   accuracy: number;

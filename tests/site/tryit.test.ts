@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { buildAndServe, type BuiltSite } from './fixture.ts';
+import { buildAndServe, type BuiltSite } from '../helpers/site-build.ts';
 import { launchChromium } from '../../scripts/weigh.ts';
 import { readBundle, readSamples, type Bundle } from '../../schema/bundle.ts';
 import { decodeImage } from '../../pipeline/data/decode.ts';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { storedZip } from '../helpers/synthetic-dataset.ts';
+import { storedZip } from './synthetic-dataset.ts';
 
 export type Files = Record<string, Buffer>;
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { makeSyntheticDataset } from '../helpers/synthetic-dataset.ts';
+import { makeSyntheticDataset } from './synthetic-dataset.ts';
 import { serveDist, type DistServer } from '../../scripts/serve-dist.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');

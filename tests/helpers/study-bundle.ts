@@ -3,7 +3,7 @@
  * bundle on disk). Every object is parsed with the real zod schema, so a fixture
  * that drifts from the contract fails loudly instead of testing the wrong shape.
  */
-import { ModelResult, type ModelId } from '../../schema/results.ts';
+import { encodePredictions, ModelResult, type ModelId } from '../../schema/results.ts';
 import type { ChartInput } from '../../src/charts/common.ts';
 
 export const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'ChestCT', 'Hand', 'HeadCT'];
@@ -91,7 +91,32 @@ export function modelResult(id: ModelId, opts: FixtureOptions = {}): ModelResult
 }
 
 /** What the spec builders read: classes and models, and the audit's nearest-train histograms (nearest-train.ts). */
+/** Two corruptions (one noise, one blur) on 12 test images, the model's errors growing with severity and its index. */
+const CORRUPTIONS = {
+  source: 'MedMNIST-C',
+  parameters: 'OrganAMNIST',
+  rescaling: '',
+  list: [
+    { id: 'gaussian-noise', name: 'Gaussian noise', family: 'noise' as const, params: [1, 2, 3, 4, 5] },
+    { id: 'gaussian-blur', name: 'Gaussian blur', family: 'blur' as const, params: [1, 2, 3, 4, 5] },
+  ],
+};
+function robustness(k: number): NonNullable<ModelResult['robustness']> {
+  const labels = Array.from({ length: 12 }, (_, i) => i % CLASSES.length);
+  const wrongFirst = (w: number) => encodePredictions(CLASSES.length, labels.map((l, i) => (i < w ? (l + 1) % CLASSES.length : l)));
+  const be = (w: number) => Math.min(1, w / 12);
+  return {
+    images: 12,
+    seed: 42,
+    labels: encodePredictions(CLASSES.length, labels),
+    clean: be(k % 2),
+    cleanPredictions: wrongFirst(k % 2),
+    corruptions: CORRUPTIONS.list.map((c, j) => ({ id: c.id, balancedError: [1, 2, 3, 4, 5].map((s) => be(Math.min(12, s + k + j))), predictions: [1, 2, 3, 4, 5].map((s) => wrongFirst(Math.min(12, s + k + j))) })),
+  };
+}
+
 export function chartInput(models: ModelResult[]): ChartInput {
   const protocols = (['image', 'grouped'] as const).map((protocol, k) => ({ protocol, nearestTrainHistogram: Array.from({ length: 12 }, (_, i) => (i + 3 * k) % 5) }));
-  return { manifest: { dataset: { classes: CLASSES }, audit: { histogramBinWidth: 0.5, threshold: 2.25 }, protocols } as ChartInput['manifest'], models };
+  const robust = models.map((m, k) => ({ ...m, robustness: m.robustness ?? robustness(k) }));
+  return { manifest: { dataset: { classes: CLASSES }, audit: { histogramBinWidth: 0.5, threshold: 2.25 }, protocols, corruptions: CORRUPTIONS, baselines: [] } as ChartInput['manifest'], models: robust };
 }

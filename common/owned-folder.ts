@@ -5,12 +5,12 @@
  * when it is absent, empty, or holds that marker. Anything else (a folder of the user's,
  * a file) is a one-line PathError naming the path, and nothing there is touched.
  *
- * Shared by the pipeline (--out, --cache-dir) and the site build (dist/), hence in schema/:
- * the markers are part of the layout both sides agree on.
+ * Shared by the pipeline (--out, --cache-dir) and the site build (dist/), hence in common/
+ * (code both sides use that is not the results schema).
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from './errors.ts';
+import { UserError } from './user-error.ts';
 
 export class PathError extends UserError {
   override name = 'PathError';
