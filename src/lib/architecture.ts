@@ -36,3 +36,29 @@ export function describeFilters(s: ArchitectureSummary): string {
   if (s.filters.length <= 4) return `${int(s.convLayers)} (${s.filters.map(int).join(', ')})`;
   return `${int(s.convLayers)} (${int(Math.min(...s.filters))}–${int(Math.max(...s.filters))})`;
 }
+
+export interface LayerStage {
+  /** The first part of its layers' names (`conv2` for `conv2_block1_1_conv`, …). */
+  name: string;
+  layers: number;
+  /** The stage's last output shape. */
+  outputShape: number[];
+  params: number;
+  macs: number;
+}
+
+/** A model's layers summed by stage: consecutive layers whose names share the part before the first `_`. */
+export function layerStages(model: Pick<ModelResult, 'layers'>): LayerStage[] {
+  const stages: LayerStage[] = [];
+  for (const l of model.layers) {
+    const name = l.name.split('_')[0] || l.name;
+    const last = stages[stages.length - 1];
+    if (last && last.name === name) {
+      last.layers += 1;
+      last.params += l.params;
+      last.macs += l.macs;
+      last.outputShape = [...l.outputShape];
+    } else stages.push({ name, layers: 1, outputShape: [...l.outputShape], params: l.params, macs: l.macs });
+  }
+  return stages;
+}
