@@ -1,0 +1,92 @@
+/**
+ * What a validator and a phone say about the built page (issue #22): the Nu HTML checker
+ * finds no error, the page holds fewer than 3,000 elements before the reader opens
+ * anything, and at 390 px the document is never wider than the screen, no table or
+ * figure scrolls sideways inside it, also once the Try-it section has run and every
+ * chart has gone live.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { buildAndServe, type BuiltSite } from './fixture.ts';
+import { launchChromium } from '../../scripts/weigh.ts';
+
+/** Elements the page may hold at load (Lighthouse warns above 800 and fails above 1,400; issue #22 asks for under 3,000). */
+const MAX_ELEMENTS = 3000;
+const PHONE = 390;
+
+let site: BuiltSite;
+let browser: Browser;
+
+beforeAll(async () => {
+  site = await buildAndServe();
+  browser = await launchChromium();
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.dispose();
+});
+
+async function open(width: number): Promise<{ page: Page; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(site.url, { waitUntil: 'load' });
+  return { page, close: () => context.close() };
+}
+
+/** How wide the document is, and every table or figure that scrolls sideways inside it. */
+function widths(page: Page): Promise<{ scrollWidth: number; innerWidth: number; scrollers: string[] }> {
+  return page.evaluate(() => {
+    const scrollers = [...document.querySelectorAll<HTMLElement>('main *')]
+      .filter((e) => {
+        const s = getComputedStyle(e);
+        return (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1 && e.getBoundingClientRect().width > 0;
+      })
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} in #${e.closest('[id]')?.id}: ${e.scrollWidth} > ${e.clientWidth}`);
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, scrollers };
+  });
+}
+
+describe('the built page, checked', () => {
+  it('has no Nu HTML checker error', async () => {
+    const jar = join(createRequire(import.meta.url).resolve('vnu-jar/package.json'), '..', 'build/dist/vnu.jar');
+    const java = process.env.JAVA ?? 'java';
+    const run = await promisify(execFile)(java, ['-jar', jar, '--format', 'json', '--exit-zero-always', join(site.dist, 'index.html')], { maxBuffer: 64 << 20 }).catch((e: { stdout?: string; stderr?: string }) => e);
+    const report = JSON.parse(run.stderr || run.stdout || '{"messages":[]}') as { messages: { type: string; message: string; lastLine?: number; extract?: string }[] };
+    const errors = report.messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
+    expect(errors.map((e) => `line ${e.lastLine}: ${e.message} ${e.extract ?? ''}`)).toEqual([]);
+  });
+
+  it(`holds fewer than ${MAX_ELEMENTS} elements before the reader opens anything`, async () => {
+    for (const width of [1280, PHONE]) {
+      const { page, close } = await open(width);
+      const count = await page.evaluate(() => document.querySelectorAll('*').length);
+      expect(count, `elements at ${width} px`).toBeLessThan(MAX_ELEMENTS);
+      await close();
+    }
+  });
+
+  it(`is never wider than a ${PHONE} px phone, and no table or figure scrolls inside it, before and after every chart and the Try-it section have run`, async () => {
+    const { page, close } = await open(PHONE);
+    const atLoad = await widths(page);
+    expect(atLoad.scrollWidth, 'document width at load').toBeLessThanOrEqual(atLoad.innerWidth);
+    expect(atLoad.scrollers).toEqual([]);
+    // Everything that draws later: each chart goes live in view, the Try-it section runs its models.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    for (let y = 0; y <= height; y += 500) {
+      await page.evaluate((top) => window.scrollTo(0, top), y);
+      await page.waitForTimeout(30);
+    }
+    await page.locator('[data-tryit]').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-tryit]')?.dataset.runs !== undefined, null, { timeout: 120_000 });
+    await page.waitForLoadState('networkidle');
+    const after = await widths(page);
+    expect(after.scrollWidth, 'document width after the Try-it section ran').toBeLessThanOrEqual(after.innerWidth);
+    expect(after.scrollers).toEqual([]);
+    await close();
+  });
+});
