@@ -222,7 +222,7 @@ export function difficultyConclusion(d: Difficulty): string[] {
     const imagenet = d.resnetInit === 'imagenet';
     const init = imagenet ? 'the ImageNet-initialised ResNet50' : 'ResNet50';
     const caveat = imagenet ? '' : ' This ResNet50 was trained from random weights, not from the study’s ImageNet start, so the claim is not tested against the study’s baseline.';
-    if (worse.length === 0) out.push(`No compact CNN is measurably less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
+    if (worse.length === 0) out.push(`By McNemar’s test no compact CNN is less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
     else
       out.push(
         `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${PROTOCOL_NAMES[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.${caveat}`,

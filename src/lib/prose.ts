@@ -18,8 +18,11 @@ export const accuracyText = (m: ModelResult) => `${pct(acc(m))} (95% CI ${pctRan
 /** "98.7%, 95% CI 98.1–99.1%", for use inside parentheses. */
 const accuracyAside = (m: ModelResult) => `${pct(acc(m))}, 95% CI ${pctRange(ci(m))}`;
 const unstop = (s: string) => s.trim().replace(/\.$/, '');
-/** Why two models count as tied with ResNet50: the paired test where the bundle has it, else the intervals. */
-const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'not separated by McNemar’s test on the same test images' : 'overlapping 95% intervals');
+/** The test behind a comparison with the reference network: McNemar's where the bundle has it, else only the intervals. */
+const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'by McNemar’s test on the same test images, over every seed pairing' : 'their 95% intervals overlap; no paired test was run');
+/** "more accurate by McNemar's test" / "more accurate (its 95% interval entirely above; no paired test was run)". */
+const byTest = (f: Facts, more: 'more' | 'less') =>
+  f.versusBaseline.by === 'mcnemar' ? `${more} accurate by McNemar’s test` : `${more} accurate (95% intervals apart; no paired test was run)`;
 
 /** What a model trained on: "2 epochs on 8,000 training images per epoch" / "3 epochs on all 47,163 training images". */
 export function trainingText(m: ModelResult, trainSplit: number): string {
@@ -27,12 +30,15 @@ export function trainingText(m: ModelResult, trainSplit: number): string {
   return `${plural(m.training.epochsCompleted, 'epoch')} on ${images}`;
 }
 
-/** The conditions a headline number holds under: initialisation and budgets, in one clause. */
-export function conditions(f: Facts): string {
+/**
+ * The conditions a headline number holds under: initialisation and budgets, in one clause,
+ * for the models `shown` (default: the smallest model matching the best, and the reference network).
+ */
+export function conditions(f: Facts, models?: readonly ModelResult[]): string {
   const train = f.manifest.split.sizes.train;
   const pick = f.smallestMatchingBest;
   const base = f.baseline;
-  const shown = base && base !== pick ? [pick, base] : [pick];
+  const shown = models?.length ? [...new Set(models)] : base && base !== pick ? [pick, base] : [pick];
   const init = (m: ModelResult) => (m.initialWeights.kind === 'imagenet' ? 'from ImageNet weights' : 'from random weights');
   const inits = new Set(shown.map(init));
   // Names the models, so the clause stands on its own (the social card prints it alone).
@@ -41,16 +47,6 @@ export function conditions(f: Facts): string {
   const budgets = shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} of ${images(m)} training images`).join(', ');
   const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
   return `${initText}, under ${budget} (${budgets})`;
-}
-
-/** The page's one-sentence summary (meta description, social card, the "In one sentence" line). */
-export function headlineSentence(f: Facts): string {
-  const pick = f.smallestMatchingBest;
-  const base = f.baseline;
-  let s = `${pick.name} reaches ${accuracyText(pick)} test accuracy with ${compact(pick.params.total)} parameters`;
-  if (base && base !== pick) s += `, ${times(base.params.total, pick.params.total)} fewer than ${base.name} (${pct(acc(base))})`;
-  s += `, on ${int(pick.evaluation.testImages)} held-out ${f.manifest.dataset.info.name} images; ${conditions(f)}.`;
-  return s;
 }
 
 /**
@@ -88,6 +84,12 @@ function mode(xs: number[]): number {
 /** Which test images the models were scored on. */
 export function testSetText(f: Facts): string {
   const test = f.manifest.split.sizes.test;
+  const protocols = f.manifest.protocols ?? [];
+  if (protocols.length > 1) {
+    const kind = { image: 'per-image', grouped: 'grouped' } as const;
+    const sizes = protocols.map((p) => `${int(p.split.sizes.test)} ${kind[p.protocol]}`);
+    return `the held-out test images of each split (${list(sizes)})${f.testSame ? '' : ', some models on a stratified subset'}`;
+  }
   return f.testSame ? `the same ${int(test)} held-out images` : `held-out images of the same test split (${int(test)} in all; some models on a stratified subset)`;
 }
 
@@ -135,15 +137,15 @@ export function basicText(f: Facts): string | null {
         ? `finds ${basic.name} more accurate`
         : v.worse.includes(basic)
           ? `finds ${base.name} more accurate`
-          : 'does not separate the two, so on this test set the difference is within sampling noise';
+          : 'does not separate the two in every seed pairing, so this run does not show a difference';
       return `${s}.`;
     }
-    s += `, ${pp(d)} against ${base.name}; the two 95% intervals `;
+    s += `, ${pp(d)} against ${base.name}; no paired test compared them, and the two 95% intervals `;
     s += overlaps(ci(basic), ci(base))
-      ? 'overlap, so on this test set the difference is within sampling noise'
+      ? 'overlap, so this run does not show a difference'
       : d > 0
-        ? `do not overlap: ${basic.name} is measurably more accurate here`
-        : `do not overlap: ${base.name} is measurably more accurate here`;
+        ? `do not overlap, a sign (not a test) that ${basic.name} is more accurate here`
+        : `do not overlap, a sign (not a test) that ${base.name} is more accurate here`;
   }
   return `${s}.`;
 }
@@ -190,8 +192,9 @@ export function learningText(f: Facts): string[] {
   }
   for (const d of f.dips) {
     const named = d.model === f.best ? ', the model with the best test accuracy,' : '';
-    const after = d.last > d.to ? ` and recovered to ${pct(d.last)} by its last epoch` : d.epoch === d.model.training.history[d.model.training.history.length - 1]!.epoch ? ' at its last epoch' : '';
-    out.push(`${d.model.name}’s validation accuracy${named} fell from ${pct(d.from)} to ${pct(d.to)} at epoch ${d.epoch}${after}: training is not monotone, and the test figures come from the last epoch’s weights, whatever the curve did before.`);
+    const last = d.epoch === d.model.training.history[d.model.training.history.length - 1]!.epoch;
+    const after = d.last > d.to ? ` and recovered to ${pct(d.last)} by its last epoch` : '';
+    out.push(`${d.model.name}’s validation accuracy${named} fell from ${pct(d.from)} to ${pct(d.to)} at epoch ${d.epoch}${last ? ', its last,' : ''}${after}: training is not monotone, and the test figures come from the last epoch’s weights, whatever the curve did before.`);
   }
   out.push('Where a curve is still rising at its last epoch, the budget rather than the architecture set the final number.');
   return out;
@@ -221,7 +224,11 @@ export function classesText(f: Facts): string {
 
 /** The Pareto fronts and the smallest model against ResNet50. */
 export function costText(f: Facts): string {
-  let s = `On parameters, the Pareto front holds ${names(f.paretoParams)}; on FLOPs, ${names(f.paretoFlops)}.`;
+  const same = f.paretoParams.length === f.paretoFlops.length && f.paretoParams.every((m) => f.paretoFlops.includes(m));
+  const holds = (ms: readonly ModelResult[]) => `${names(ms)}${ms.length === 1 ? ' alone' : ''}`;
+  let s = same
+    ? `The Pareto front is the same on parameters and on FLOPs: ${holds(f.paretoParams)}.`
+    : `On parameters, the Pareto front holds ${holds(f.paretoParams)}; on FLOPs, ${holds(f.paretoFlops)}.`;
   const dominated = f.models.filter((m) => !f.paretoParams.includes(m));
   if (dominated.length > 0) s += ` ${names(dominated)} ${was(dominated)} dominated on parameters: another model is at least as accurate with fewer.`;
   const base = f.baseline;
@@ -251,9 +258,9 @@ export function claimText(f: Facts): string | null {
   if (base) {
     const { better, tied, worse } = f.versusBaseline;
     const parts = [
-      better.length > 0 && `${names(better)} ${was(better)} measurably more accurate`,
-      tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (${tiedBecause(f)})`,
-      worse.length > 0 && `${names(worse)} ${was(worse)} measurably less accurate`,
+      better.length > 0 && `${names(better)} ${was(better)} ${byTest(f, 'more')}`,
+      tied.length > 0 && `${names(tied)} ${was(tied)} not separated from it (${tiedBecause(f)})`,
+      worse.length > 0 && `${names(worse)} ${was(worse)} ${byTest(f, 'less')}`,
     ].filter(Boolean) as string[];
     s += ` Against ${base.name} (${accuracyAside(base)}), ${parts.join('; ')}.`;
   }
@@ -269,19 +276,22 @@ export function pickText(f: Facts): string {
     bestTied.length > 1
       ? `${names(bestTied)} share the best test accuracy in this run (${pct(acc(best))}).`
       : `The best test accuracy in this run belongs to ${best.name} (${accuracyAside(best)}).`;
+  const smaller = f.models.filter((m) => m.params.total < best.params.total);
   s +=
-    pick === best
-      ? ` No smaller model is within sampling noise of it: every model with fewer parameters has a 95% interval entirely below ${best.name}’s.`
-      : ` The smallest model whose interval overlaps it is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)}.`;
+    pick !== best
+      ? ` The smallest model whose 95% interval overlaps its interval is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)} (overlapping intervals are not a test; the section on difficulty gives McNemar’s).`
+      : smaller.length === 0
+        ? ` It is also the smallest model in this run.`
+        : ` The ${smaller.length === 1 ? 'one model' : `${spell(smaller.length)} models`} with fewer parameters (${names(smaller)}) ${smaller.length === 1 ? 'has a 95% interval' : 'have 95% intervals'} entirely below ${best.name}’s.`;
   if (f.models.length === 1) s = `${best.name} is the only model in this run (${accuracyAside(best)}).`;
   if (!gap) return s;
   const study = `The study named ${gap.name} the best balance of accuracy and size.`;
   if (pick === gap) return `${s} That agrees with the study, which named ${gap.name} the best balance of accuracy and size.`;
   const gapIs = `In this run ${gap.name} reached ${accuracyText(gap)} with ${compact(gap.params.total)} parameters`;
   if (gap === best || bestTied.includes(gap))
-    return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and within sampling noise of it, so on size the study’s verdict does not hold here.`;
-  if (overlaps(ci(gap), ci(best))) return `${s} ${study} ${gapIs}: within sampling noise of the best, but ${pick.name} is smaller and also within noise of it.`;
-  if (f.paretoParams.includes(gap)) return `${s} ${study} ${gapIs}: on the Pareto front for its size, but measurably short of the best, so the study’s verdict does not hold here.`;
+    return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and its interval overlaps, so on size the study’s verdict does not hold here.`;
+  if (overlaps(ci(gap), ci(best))) return `${s} ${study} ${gapIs}: its interval overlaps the best’s, but ${pick.name} is smaller and its interval overlaps too.`;
+  if (f.paretoParams.includes(gap)) return `${s} ${study} ${gapIs}: on the Pareto front for its size, but its interval lies below the best’s, so the study’s verdict does not hold here.`;
   return `${s} ${study} ${gapIs}: another model is both smaller and at least as accurate, so the study’s verdict does not hold here.`;
 }
 
@@ -299,10 +309,10 @@ export function conclusionText(f: Facts): string[] {
     if (matched.length > 0) {
       const largest = Math.max(...matched.map((m) => m.params.total));
       const parts = [
-        better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ${base.name}`,
-        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ${base.name} (${tiedBecause(f)})`,
+        better.length > 0 && `${names(better)} ${was(better)} ${byTest(f, 'more')} than ${base.name}`,
+        tied.length > 0 && `${names(tied)} ${was(tied)} not separated from ${base.name} (${tiedBecause(f)})`,
       ].filter(Boolean) as string[];
-      out.push(`On ${f.manifest.dataset.info.name}, ${base.name}’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
+      out.push(`On ${f.manifest.dataset.info.name}, ${base.name}’s size bought no accuracy this run can show: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
       const deepest = f.deepestCompact!;
       const bc = f.bestCompact;
       const asDeep = f.compact.filter((m) => m !== bc && depth(m) === depth(bc));
@@ -320,7 +330,7 @@ export function conclusionText(f: Facts): string[] {
       );
     } else {
       out.push(
-        `In this run ${base.name} (${accuracyAside(base)}) stayed measurably ahead of every compact CNN, ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
+        `In this run ${base.name} (${accuracyAside(base)}) stayed ahead of every compact CNN (${f.versusBaseline.by === 'mcnemar' ? 'by McNemar’s test' : '95% intervals apart; no paired test was run'}), ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
           (!f.fullBudget ? ` The compact models trained on the reduced “${f.manifest.profile.name}” budget, which may be what held them back.` : ''),
       );
     }

@@ -51,6 +51,36 @@ function widths(page: Page): Promise<{ scrollWidth: number; innerWidth: number; 
   });
 }
 
+describe('the first screen', () => {
+  it('states the finding with a number above any caveat, on a phone and on a desktop, and the description says the same', async () => {
+    for (const width of [PHONE, 1280]) {
+      const { page, close } = await open(width);
+      const at = await page.evaluate(() => {
+        const top = (sel: string) => document.querySelector(sel)?.getBoundingClientRect().top ?? Infinity;
+        const bottom = (sel: string) => document.querySelector(sel)?.getBoundingClientRect().bottom ?? Infinity;
+        return {
+          findingBottom: bottom('#finding'),
+          numberBottom: bottom('.masthead .keynumbers .value'),
+          caveatTop: Math.min(top('.notice'), top('.dek')),
+          height: window.innerHeight,
+          finding: document.querySelector('#finding')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+          description: document.querySelector('meta[name="description"]')?.getAttribute('content') ?? '',
+          og: document.querySelector('meta[property="og:description"]')?.getAttribute('content') ?? '',
+        };
+      });
+      expect(at.findingBottom, `finding on the first screen at ${width} px`).toBeLessThanOrEqual(at.height);
+      expect(at.numberBottom, `a number on the first screen at ${width} px`).toBeLessThanOrEqual(at.height);
+      expect(at.numberBottom, 'the numbers before the dek and the run notice').toBeLessThanOrEqual(at.caveatTop);
+      // The sentence names the best baseline and a seed spread or seed count, and is the description.
+      expect(at.finding).toMatch(/the best baseline, /);
+      expect(at.finding).toMatch(/mean of \d+ seeds|one seed/);
+      expect(at.finding.replace(/^In one sentence: /, '')).toBe(at.description);
+      expect(at.og).toBe(at.description);
+      await close();
+    }
+  });
+});
+
 describe('the built page, checked', () => {
   it('has no Nu HTML checker error', async () => {
     const jar = join(createRequire(import.meta.url).resolve('vnu-jar/package.json'), '..', 'build/dist/vnu.jar');
