@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
-import { buildAndServe, type BuiltSite } from './fixture.ts';
+import { readFileSync } from 'node:fs';
+import { buildAndServe, buildSite, type BuiltSite } from './fixture.ts';
 import { launchChromium } from '../../scripts/weigh.ts';
 
 /** Elements the page may hold at load (Lighthouse warns above 800 and fails above 1,400; issue #22 asks for under 3,000). */
@@ -118,5 +119,17 @@ describe('the built page, checked', () => {
     expect(after.scrollWidth, 'document width after the Try-it section ran').toBeLessThanOrEqual(after.innerWidth);
     expect(after.scrollers).toEqual([]);
     await close();
+  });
+
+  it('names the code only as far as the build knows it: no placeholder without REPOSITORY_URL, no install errors in the appendix', async () => {
+    const dist = join(site.work, 'dist-no-repository');
+    const r = await buildSite(site.results, dist, join(site.work, 'astro-cache-no-repository'), { REPOSITORY_URL: '' });
+    expect(r.code, r.output).toBe(0);
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    expect(html).not.toMatch(/not configured|set REPOSITORY_URL/);
+    // The checkout's own remote, when it has a web address, is linked instead; never a non-https address.
+    for (const m of html.matchAll(/<li id="ref-code">[\s\S]*?<\/li>/g)) expect(m[0]).not.toMatch(/href="(?!https:\/\/)/);
+    const built = readFileSync(join(site.dist, 'index.html'), 'utf8');
+    expect(built).not.toMatch(/Couldn.t load Vulkan|libvulkan|vkCreateInstance|cannot open shared object/);
   });
 });
