@@ -17,7 +17,6 @@ const ci = (m: ModelResult) => m.evaluation.accuracyCI95;
 export const accuracyText = (m: ModelResult) => `${pct(acc(m))} (95% CI ${pctRange(ci(m))})`;
 /** "98.7%, 95% CI 98.1–99.1%", for use inside parentheses. */
 const accuracyAside = (m: ModelResult) => `${pct(acc(m))}, 95% CI ${pctRange(ci(m))}`;
-const unstop = (s: string) => s.trim().replace(/\.$/, '');
 /** The test behind a comparison with the reference network: McNemar's where the bundle has it, else only the intervals. */
 const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'by McNemar’s test on the same test images, over every seed pairing' : 'their 95% intervals overlap; no paired test was run');
 /** "more accurate by McNemar's test" / "more accurate (its 95% interval entirely above; no paired test was run)". */
@@ -35,7 +34,6 @@ export function trainingText(m: ModelResult, trainSplit: number): string {
  * for the models `shown` (default: the smallest model matching the best, and the reference network).
  */
 export function conditions(f: Facts, models?: readonly ModelResult[]): string {
-  const train = f.manifest.split.sizes.train;
   const pick = f.smallestMatchingBest;
   const base = f.baseline;
   const shown = models?.length ? [...new Set(models)] : base && base !== pick ? [pick, base] : [pick];
@@ -43,10 +41,9 @@ export function conditions(f: Facts, models?: readonly ModelResult[]): string {
   const inits = new Set(shown.map(init));
   // Names the models, so the clause stands on its own (the social card prints it alone).
   const initText = inits.size === 1 ? `${list(shown.map((m) => m.name))} ${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
-  const images = (m: ModelResult) => (m.training.trainImages >= train ? `all ${int(train)}` : int(m.training.trainImages));
-  const budgets = shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} of ${images(m)} training images`).join(', ');
-  const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
-  return `${initText}, under ${budget} (${budgets})`;
+  // The budgets themselves are stated once, in the appendix's budget table.
+  const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget (the appendix’s budget table)`;
+  return `${initText}, under ${budget}`;
 }
 
 /**
@@ -106,15 +103,16 @@ export function runNotice(f: Facts): { reduced: string[] | null; baseline: strin
     // Group the reductions by model, then models with the same reductions together; leave
     // out what the baseline notice below says anyway (a random start).
     const byModel = reductionsByModel(f.manifest, { omitRandomInit: randomBaseline });
-    const bySet = new Map<string, string[]>();
-    for (const [who, whats] of byModel) bySet.set(whats.join('; '), [...(bySet.get(whats.join('; ')) ?? []), who]);
-    const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)} (${whats})` : whats));
+    // Who was cut, not by how much: the budget table in the appendix states every budget once.
+    const cut = f.models.filter((m) => byModel.has(m.name));
+    const others = [...byModel.keys()].filter((who) => who && !f.models.some((m) => m.name === who));
     const full = f.models.filter((m) => !byModel.has(m.name));
+    const whom = [...cut.map((m) => m.name), ...others];
     reduced = [
-      `These results come from a shorter run than the study’s, in which ${unstop(profile.studyBudget)}. This run cut the budget for ${list(cut)}.` +
+      `These results come from a shorter run than the study’s: ${whom.length > 0 ? `${list(whom)} trained on less than its budget` : 'the run as a whole was cut'}.` +
         (full.length > 0 ? ` ${names(full)} got the study’s full budget.` : ''),
       'A model given less training may fall short of what it would reach with the full budget, so where budgets differ, so may the comparison: ' +
-        'read a gap between two models as a gap under these budgets, not between the architectures as such. Each reduction is listed in the appendix.',
+        'read a gap between two models as a gap under these budgets, not between the architectures as such. Every budget is in the appendix’s budget table.',
     ];
   }
   const baseline = randomBaseline
@@ -160,20 +158,12 @@ export function variantsIntro(f: Facts): string {
   return shared ? `The study compared ${what}, trained under identical conditions; so were they here:` : `The study compared ${what}, trained under identical conditions. Here their budgets differ (see below):`;
 }
 
-/** The compact models' budget, shared or not. */
+/** The compact models' budget, shared or not; the budgets themselves are in the appendix's budget table. */
 export function budgetText(f: Facts): string {
-  const b = f.compactBudget;
   if (f.compact.length === 0) return '';
-  if (b) {
-    const images = b.trainLimit === null ? 'on the whole training split' : `on at most ${int(b.trainLimit)} training images per epoch`;
-    const who = f.compact.length === 1 ? 'The compact model had' : 'The compact models shared one budget:';
-    return `${who} ${plural(b.epochs, 'epoch')} at batch size ${int(b.batchSize)} and learning rate ${sig(b.learningRate)}, ${images}, with the same split and seed (${f.manifest.seed}).`;
-  }
-  const train = f.manifest.split.sizes.train;
-  const groups = new Map<string, string[]>();
-  for (const m of f.compact) groups.set(trainingText(m, train), [...(groups.get(trainingText(m, train)) ?? []), m.name]);
-  const parts = [...groups.entries()].map(([what, who]) => `${list(who)} ${what}`);
-  return `The compact models did not all get the same budget in this run: ${parts.join('; ')}. Compare them with that in mind; the appendix lists every budget.`;
+  if (f.compact.length === 1) return 'The compact model’s budget is in the appendix’s budget table.';
+  if (f.compactBudget) return `The compact models shared one budget, split and seed (${f.manifest.seed}); the appendix’s budget table gives it.`;
+  return 'The compact models did not all get the same budget in this run (the appendix’s budget table gives each): compare them with that in mind.';
 }
 
 /** When validation accuracy first reached the study's 99%, and any dip on the way. */
