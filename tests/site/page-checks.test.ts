@@ -132,4 +132,18 @@ describe('the built page, checked', () => {
     const built = readFileSync(join(site.dist, 'index.html'), 'utf8');
     expect(built).not.toMatch(/Couldn.t load Vulkan|libvulkan|vkCreateInstance|cannot open shared object/);
   });
+
+  it('prints to at most 12 A4 pages', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(site.url, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
+    await page.waitForLoadState('networkidle');
+    const pdf = await page.pdf({ format: 'A4' });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+    expect(pages).toBeGreaterThan(3);
+    expect(pages).toBeLessThanOrEqual(12);
+    await context.close();
+  });
 });

@@ -19,9 +19,9 @@ import { CORRECT_FILL } from '../../src/charts/confusion-matrix.ts';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Smallest chart text a reader should have to read, in CSS pixels as rendered. */
 const MIN_CHART_FONT_PX = 10;
-/** A4 at Chromium's 96 px per inch, less the page's 16 mm side and 18 mm top/bottom margins (src/styles/paper.css @page). */
-const PRINT_WIDTH_PX = Math.floor(((210 - 2 * 16) / 25.4) * 96);
-const PRINT_HEIGHT_PX = Math.floor(((297 - 2 * 18) / 25.4) * 96);
+/** A4 at Chromium's 96 px per inch, less the page's 14 mm side and 15 mm top/bottom margins (src/styles/paper.css @page). */
+const PRINT_WIDTH_PX = Math.floor(((210 - 2 * 14) / 25.4) * 96);
+const PRINT_HEIGHT_PX = Math.floor(((297 - 2 * 15) / 25.4) * 96);
 
 /** Every figure issue 3 asks for, by its element id on the page. */
 const FIGURE_IDS = ['fig-training-curves', 'fig-confusion-matrix', 'fig-accuracy-vs-cost', 'fig-per-class-f1', 'fig-activations', 'fig-propagation'];
