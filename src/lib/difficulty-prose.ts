@@ -113,6 +113,16 @@ export function leakageText(d: Difficulty): string | null {
       `The grouped split deals whole clusters to training, validation and test, so ${grouped.test === 0 ? 'none' : int(grouped.test)} of its ${int(grouped.testImages)} test images ${grouped.test === 1 ? 'has' : 'have'} one` +
         (image ? `; the median distance from a test image to its nearest training image is ${dec(a.medianNearest.image, 2)} grey levels under the per-image split and ${dec(a.medianNearest.grouped, 2)} under the grouped one.` : '.'),
     );
+    // What the grouped split does not do: it removes near-copies within the threshold, not near neighbours just outside it.
+    if (image && a.justAbove) {
+      const above = a.justAbove.grouped;
+      const notFarther = a.medianNearest.grouped <= a.medianNearest.image;
+      if (above > 0 || notFarther)
+        parts.push(
+          `That is all it removes: ${above > 0 ? `${int(above)} of its ${int(grouped.testImages)} test images (${share(above, grouped.testImages)}) have a training image within one grey level above the threshold${a.justAbove.image > 0 ? `, against ${int(a.justAbove.image)} under the per-image split` : ''}` : 'its test images are not farther from training'}` +
+            `${notFarther && above > 0 ? `, and its median nearest-training distance is ${a.medianNearest.grouped < a.medianNearest.image ? 'even lower than' : 'no higher than'} the per-image split’s` : ''}, so the grouped split tests images without near-copies in training, not images unlike the training set.`,
+        );
+    }
   }
   return parts.join(' ') || null;
 }
