@@ -51,8 +51,8 @@ export function perClassF1Spec(input: ChartInput, layout: ChartLayout = 'wide'):
     width: { step: narrow ? 40 : 64 },
     height: { step: 30 },
     encoding: narrow
-      ? { x: { ...modelAxis, axis: { orient: 'top', labelAngle: -40, labelLimit: 110 } }, y: classAxis }
-      : { x: { ...classAxis, axis: { orient: 'top', labelAngle: 0 } }, y: modelAxis },
+      ? { x: { ...modelAxis, axis: { orient: 'top', labelAngle: -40, labelLimit: 220 } }, y: classAxis }
+      : { x: { ...classAxis, axis: { orient: 'top', labelAngle: 0 } }, y: { ...modelAxis, axis: { labelLimit: 260 } } },
     layer: [
       {
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },

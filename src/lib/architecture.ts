@@ -17,8 +17,14 @@ export interface ArchitectureSummary {
 
 const channels = (shape: readonly number[]) => shape[shape.length - 1] ?? 0;
 
+/** Whether a layer is the network's own input preprocessing (by its name, as the model file gives it). */
+export function isPreprocessing(layer: { name: string }): boolean {
+  return /preprocess/i.test(layer.name);
+}
+
 export function summarize(model: ModelResult): ArchitectureSummary {
-  const convs = model.layers.filter((l) => /^(Conv2D|DepthwiseConv2D|SeparableConv2D)$/.test(l.type));
+  // A fixed input-normalisation layer built as a convolution (ResNet50's `imagenet_preprocess`) is not a feature layer.
+  const convs = model.layers.filter((l) => /^(Conv2D|DepthwiseConv2D|SeparableConv2D)$/.test(l.type) && !isPreprocessing(l));
   const dense = model.layers.filter((l) => l.type === 'Dense');
   const types = new Set(model.layers.map((l) => l.type));
   const heads = [types.has('Flatten') && 'flatten', types.has('GlobalAveragePooling2D') && 'global average pooling', types.has('GlobalMaxPooling2D') && 'global max pooling'].filter(Boolean) as string[];
