@@ -41,8 +41,8 @@ export function conditions(f: Facts, models?: readonly ModelResult[]): string {
   const inits = new Set(shown.map(init));
   // Names the models, so the clause stands on its own (the social card prints it alone).
   const initText = inits.size === 1 ? `${list(shown.map((m) => m.name))} ${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
-  // The budgets themselves are stated once, in the appendix's budget table.
-  const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget (the appendix’s budget table)`;
+  // The budgets themselves are stated once, in the appendix's budget table (the run notice links it).
+  const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
   return `${initText}, under ${budget}`;
 }
 
