@@ -101,6 +101,21 @@ describe('the built page, checked', () => {
     }
   });
 
+  it('keeps a long layer table out of the page until a reader opens it, then shows every layer', async () => {
+    const { page, close } = await open(1280);
+    const long = page.locator('details.layers[data-long]');
+    if ((await long.count()) > 0) {
+      const first = long.first();
+      const rows = () => first.locator('tbody tr').count();
+      const stages = await rows();
+      expect(stages).toBeGreaterThan(0);
+      await first.locator('summary').click();
+      await expect.poll(rows).toBeGreaterThan(stages);
+      await expect(first.locator('template').count()).resolves.toBe(0);
+    }
+    await close();
+  });
+
   it(`is never wider than a ${PHONE} px phone, and no table or figure scrolls inside it, before and after every chart and the Try-it section have run`, async () => {
     const { page, close } = await open(PHONE);
     const atLoad = await widths(page);
