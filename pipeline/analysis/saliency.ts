@@ -76,17 +76,18 @@ export function gradCamSetup(model: LayersModel): GradCamSetup | { reason: strin
  */
 export async function gradCam(setup: GradCamSetup, x: tf.Tensor4D): Promise<{ maps: Float32Array; height: number; width: number; predicted: Int32Array }> {
   const a = setup.features.predict(x) as tf.Tensor4D;
-  const [n, h, w] = a.shape;
+  const [, h, w] = a.shape;
   const logits = setup.logits(a);
-  const predicted = (await tf.argMax(logits, 1).data()) as Int32Array;
-  const chosen = tf.oneHot(tf.tensor1d(predicted, 'int32'), logits.shape[1]);
+  const best = tf.argMax(logits, 1);
+  const predicted = (await best.data()) as Int32Array;
+  const chosen = tf.oneHot(best as tf.Tensor1D, logits.shape[1]);
   const grads = tf.grad((feat: tf.Tensor) => tf.sum(tf.mul(setup.logits(feat as tf.Tensor4D), chosen)))(a);
   const weights = tf.mean(grads, [1, 2], true);
   const cam = tf.relu(tf.sum(tf.mul(weights, a), 3));
   const peak = tf.max(cam, [1, 2], true);
   const scaled = tf.div(cam, tf.maximum(peak, 1e-12));
   const maps = (await scaled.data()) as Float32Array;
-  tf.dispose([a, logits, chosen, grads, weights, cam, peak, scaled]);
+  tf.dispose([a, logits, best, chosen, grads, weights, cam, peak, scaled]);
   return { maps: Float32Array.from(maps), height: h, width: w, predicted: Int32Array.from(predicted) };
 }
 

@@ -91,7 +91,8 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
     spacing: narrow ? 16 : 28,
     spec: {
       width: narrow ? NARROW_WIDTH : 260,
-      height: narrow ? 190 : 230,
+      // Tall enough that models a fraction of a point apart near the top stay apart.
+      height: narrow ? 240 : 320,
       encoding: {
         x,
         y: { field: 'accuracy', type: 'quantitative', title: 'Test accuracy', scale: { zero: false }, axis: { format: '.1~%' } },

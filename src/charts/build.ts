@@ -32,6 +32,11 @@ export function chartSpecPath(id: ChartId, layout: ChartLayout = 'wide'): string
   return `figures/vega/${layout === 'wide' ? id : `${id}-${layout}`}.json`;
 }
 
+/** Site path of the static SVG of chart `id` in `layout` (served by src/pages/figures/static/[chart].svg.ts). */
+export function chartStaticPath(id: ChartId, layout: ChartLayout = 'wide'): string {
+  return `figures/static/${layout === 'wide' ? id : `${id}-${layout}`}.svg`;
+}
+
 /** Every (chart, layout) the endpoint serves, as its file name stem. */
 export function chartSpecNames(): { name: string; id: ChartId; layout: ChartLayout }[] {
   return CHART_IDS.flatMap((id) => LAYOUTS.map((layout) => ({ name: layout === 'wide' ? id : `${id}-${layout}`, id, layout })));

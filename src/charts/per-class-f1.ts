@@ -51,8 +51,9 @@ export function perClassF1Spec(input: ChartInput, layout: ChartLayout = 'wide'):
     width: { step: narrow ? 40 : 64 },
     height: { step: 30 },
     encoding: narrow
-      ? { x: { ...modelAxis, axis: { orient: 'top', labelAngle: -40, labelLimit: 110 } }, y: classAxis }
-      : { x: { ...classAxis, axis: { orient: 'top', labelAngle: 0 } }, y: modelAxis },
+      ? // Upright model names: whole (no truncation) without widening the chart past a phone.
+        { x: { ...modelAxis, axis: { orient: 'top', labelAngle: -90, labelLimit: 220 } }, y: classAxis }
+      : { x: { ...classAxis, axis: { orient: 'top', labelAngle: 0 } }, y: { ...modelAxis, axis: { labelLimit: 260 } } },
     layer: [
       {
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },

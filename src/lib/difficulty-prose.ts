@@ -116,6 +116,16 @@ export function leakageText(d: Difficulty): string | null {
       `The ${d.names.grouped} deals whole clusters to training, validation and test, so ${grouped.test === 0 ? 'none' : int(grouped.test)} of its ${int(grouped.testImages)} test images ${grouped.test === 1 ? 'has' : 'have'} one` +
         (image ? `; the median distance from a test image to its nearest training image is ${dec(a.medianNearest.image, 2)} grey levels under the ${d.names.image} and ${dec(a.medianNearest.grouped, 2)} under the ${d.names.grouped}.` : '.'),
     );
+    // What the grouped split does not do: it removes near-copies within the threshold, not near neighbours just outside it.
+    if (image && a.justAbove) {
+      const above = a.justAbove.grouped;
+      const notFarther = a.medianNearest.grouped <= a.medianNearest.image;
+      if (above > 0 || notFarther)
+        parts.push(
+          `That is all it removes: ${above > 0 ? `${int(above)} of its ${int(grouped.testImages)} test images (${share(above, grouped.testImages)}) have a training image within one grey level above the threshold${a.justAbove.image > 0 ? `, against ${int(a.justAbove.image)} under the per-image split` : ''}` : 'its test images are not farther from training'}` +
+            `${notFarther && above > 0 ? `, and its median nearest-training distance is ${a.medianNearest.grouped < a.medianNearest.image ? 'even lower than' : 'no higher than'} the per-image split’s` : ''}, so the grouped split tests images without near-copies in training, not images unlike the training set.`,
+        );
+    }
   }
   return parts.join(' ') || null;
 }
@@ -225,7 +235,7 @@ export function difficultyConclusion(d: Difficulty): string[] {
     const imagenet = d.resnetInit === 'imagenet';
     const init = imagenet ? 'the ImageNet-initialised ResNet50' : 'ResNet50';
     const caveat = imagenet ? '' : ' This ResNet50 was trained from random weights, not from the study’s ImageNet start, so the claim is not tested against the study’s baseline.';
-    if (worse.length === 0) out.push(`No compact CNN is measurably less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
+    if (worse.length === 0) out.push(`By McNemar’s test no compact CNN is less accurate than ${init} on ${on(res)}: in this run “ResNet50 is unnecessary” holds.${caveat}`);
     else
       out.push(
         `“ResNet50 is unnecessary” does not hold for every compact CNN: ${worse.map((v) => `on the ${d.names[v.protocol]} ${list(v.vsResNet!.worse)} ${are(v.vsResNet!.worse)} less accurate than ${init}`).join('; ')}.${caveat}`,

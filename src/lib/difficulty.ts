@@ -101,6 +101,8 @@ export interface AuditFacts {
   leaked: Record<Protocol, { test: number; testImages: number; validation: number; validationImages: number }>;
   /** Median nearest-training distance of test images, per protocol. */
   medianNearest: Record<Protocol, number>;
+  /** Test images whose nearest training image lies just outside the threshold (within one grey level above it), per protocol. */
+  justAbove: Record<Protocol, number>;
   /** Classes holding most of the image protocol's near-copies, most first. */
   leakyClasses: { class: string; count: number; of: number }[];
 }
@@ -118,17 +120,19 @@ export function auditFacts(manifest: Manifest): AuditFacts | null {
   const largest = audit.clusters.perClass.map((c) => ({ class: c.class, size: c.largestCluster, share: c.images ? c.largestCluster / c.images : 0 })).reduce((a, b) => (b.share > a.share ? b : a));
   const leaked = {} as AuditFacts['leaked'];
   const medianNearest = {} as AuditFacts['medianNearest'];
+  const justAbove = {} as AuditFacts['justAbove'];
   for (const p of protocols) {
     const sum = (rows: typeof p.leakage.test) => rows.reduce((s, r) => s + r.withNearCopyInTrain, 0);
     leaked[p.protocol] = { test: sum(p.leakage.test), testImages: p.split.sizes.test, validation: sum(p.leakage.validation), validationImages: p.split.sizes.validation };
     medianNearest[p.protocol] = median(p.nearestTrainDistance);
+    justAbove[p.protocol] = p.nearestTrainDistance.filter((d) => d > audit.threshold && d <= audit.threshold + 1).length;
   }
   const image = protocols.find((p) => p.protocol === 'image');
   const leakyClasses = (image?.leakage.test ?? [])
     .filter((r) => r.withNearCopyInTrain > 0)
     .map((r) => ({ class: r.class, count: r.withNearCopyInTrain, of: r.images }))
     .sort((a, b) => b.count - a.count);
-  return { images: n, pairs: (n * (n - 1)) / 2, seconds: audit.seconds, threshold: audit.threshold, clusters: audit.clusters.count, largestShare: largest, leaked, medianNearest, leakyClasses };
+  return { images: n, pairs: (n * (n - 1)) / 2, seconds: audit.seconds, threshold: audit.threshold, clusters: audit.clusters.count, largestShare: largest, leaked, medianNearest, justAbove, leakyClasses };
 }
 
 export interface Standing {
@@ -152,4 +156,21 @@ export function standing(comparisons: readonly Comparison[] | undefined, ids: re
     } else out.notSeparated.push(name(id));
   }
   return out;
+}
+
+/**
+ * The k a k-NN baseline used, per protocol, as the pipeline chose it (the first k with the
+ * best validation accuracy), e.g. "k = 5, chosen on validation"; null for other baselines.
+ */
+export function chosenK(baseline: Pick<Baseline, 'kSelection'>): string | null {
+  const sel = baseline.kSelection;
+  if (!sel) return null;
+  const per = (Object.entries(sel) as [Protocol, { k: number; accuracy: number }[]][])
+    .filter(([, tried]) => tried.length > 0)
+    .map(([p, tried]) => ({ p, k: tried.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).k }));
+  if (per.length === 0) return null;
+  const ks = [...new Set(per.map((x) => x.k))];
+  const names: Record<Protocol, string> = { image: 'per-image', grouped: 'grouped' };
+  const text = ks.length === 1 ? `k = ${ks[0]}` : per.map((x) => `k = ${x.k} (${names[x.p]})`).join(', ');
+  return `${text}, chosen on validation${ks.length === 1 && ks[0] === 1 ? ': the same as 1-NN' : ''}`;
 }

@@ -1,12 +1,12 @@
 /**
- * The run's headline in one sentence and a few big numbers: used by the page's
- * description meta tags, the key-numbers panel and the social card, so all three
- * say the same thing, with the conditions (initialisation, budget) that the
- * headline number holds under.
+ * The run's headline: its finding in one sentence (src/lib/finding.ts), the conditions the
+ * numbers hold under (initialisation, budget), and a few big numbers. Used by the page's
+ * first screen, its description meta tags and the social card, so all three say the same.
  */
 import type { Facts } from './facts.ts';
-import { compact, pct, times } from './format.ts';
-import { conditions, headlineSentence } from './prose.ts';
+import { capitalize } from './format.ts';
+import { computeFinding } from './finding.ts';
+import { conditions } from './prose.ts';
 
 export interface HeadlineNumber {
   value: string;
@@ -14,23 +14,18 @@ export interface HeadlineNumber {
 }
 
 export interface Headline {
+  /** The finding, one sentence. */
   sentence: string;
   /** Initialisation and budget behind the numbers, as one clause. */
   conditions: string;
+  /** The sentence and the conditions, as the page's description (meta, Open Graph, Twitter). */
+  description: string;
   numbers: HeadlineNumber[];
 }
 
 export function headline(f: Facts): Headline {
-  const pick = f.smallestMatchingBest;
-  const base = f.baseline;
-  const init = (kind: string) => (kind === 'imagenet' ? 'ImageNet init' : 'random init');
-  const numbers: HeadlineNumber[] = [
-    { value: pct(pick.evaluation.accuracy), label: `test accuracy, ${pick.name}` },
-    { value: compact(pick.params.total), label: `parameters, ${pick.name}` },
-  ];
-  if (base && base !== pick) {
-    numbers.push({ value: times(base.params.total, pick.params.total), label: 'fewer parameters than ResNet50' });
-    numbers.push({ value: pct(base.evaluation.accuracy), label: `test accuracy, ResNet50 (${init(base.initialWeights.kind)}, ${base.training.epochsCompleted} ${base.training.epochsCompleted === 1 ? 'epoch' : 'epochs'})` });
-  }
-  return { sentence: headlineSentence(f), conditions: conditions(f), numbers };
+  const finding = computeFinding(f.manifest, f.models);
+  const shown = [finding.best.id, finding.reference?.id, finding.runnerUp?.id].map((id) => f.models.find((m) => m.id === id)).filter((m) => m !== undefined);
+  const when = conditions(f, shown);
+  return { sentence: finding.sentence, conditions: when, description: `${finding.sentence} ${capitalize(when)}.`, numbers: finding.numbers };
 }

@@ -18,9 +18,11 @@ const ci = (m: ModelResult) => m.evaluation.accuracyCI95;
 export const accuracyText = (m: ModelResult) => `${pct(acc(m))} (95% CI ${pctRange(ci(m))})`;
 /** "98.7%, 95% CI 98.1–99.1%", for use inside parentheses. */
 const accuracyAside = (m: ModelResult) => `${pct(acc(m))}, 95% CI ${pctRange(ci(m))}`;
-const unstop = (s: string) => s.trim().replace(/\.$/, '');
-/** Why two models count as tied with ResNet50: the paired test where the bundle has it, else the intervals. */
-const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'not separated by McNemar’s test on the same test images' : 'overlapping 95% intervals');
+/** The test behind a comparison with the reference network: McNemar's where the bundle has it, else only the intervals. */
+const tiedBecause = (f: Facts) => (f.versusBaseline.by === 'mcnemar' ? 'by McNemar’s test on the same test images, over every seed pairing' : 'their 95% intervals overlap; no paired test was run');
+/** "more accurate by McNemar's test" / "more accurate (its 95% interval entirely above; no paired test was run)". */
+const byTest = (f: Facts, more: 'more' | 'less') =>
+  f.versusBaseline.by === 'mcnemar' ? `${more} accurate by McNemar’s test` : `${more} accurate (95% intervals apart; no paired test was run)`;
 
 /** What a model trained on: "2 epochs on 8,000 training images per epoch" / "3 epochs on all 47,163 training images". */
 export function trainingText(m: ModelResult, trainSplit: number): string {
@@ -28,30 +30,21 @@ export function trainingText(m: ModelResult, trainSplit: number): string {
   return `${plural(m.training.epochsCompleted, 'epoch')} on ${images}`;
 }
 
-/** The conditions a headline number holds under: initialisation and budgets, in one clause. */
-export function conditions(f: Facts): string {
-  const train = f.manifest.split.sizes.train;
+/**
+ * The conditions a headline number holds under: initialisation and budgets, in one clause,
+ * for the models `shown` (default: the smallest model matching the best, and the reference network).
+ */
+export function conditions(f: Facts, models?: readonly ModelResult[]): string {
   const pick = f.smallestMatchingBest;
   const base = f.baseline;
-  const shown = base && base !== pick ? [pick, base] : [pick];
+  const shown = models?.length ? [...new Set(models)] : base && base !== pick ? [pick, base] : [pick];
   const init = (m: ModelResult) => (m.initialWeights.kind === 'imagenet' ? 'from ImageNet weights' : 'from random weights');
   const inits = new Set(shown.map(init));
   // Names the models, so the clause stands on its own (the social card prints it alone).
   const initText = inits.size === 1 ? `${list(shown.map((m) => m.name))} ${shown.length === 1 ? '' : 'both '}trained ${init(shown[0]!)}` : list(shown.map((m) => `${m.name} trained ${init(m)}`));
-  const images = (m: ModelResult) => (m.training.trainImages >= train ? `all ${int(train)}` : int(m.training.trainImages));
-  const budgets = shown.map((m) => `${m.name} ${plural(m.training.epochsCompleted, 'epoch')} of ${images(m)} training images`).join(', ');
+  // The budgets themselves are stated once, in the appendix's budget table (the run notice links it).
   const budget = f.fullBudget ? 'the study’s full budget' : `the reduced “${f.manifest.profile.name}” budget`;
-  return `${initText}, under ${budget} (${budgets})`;
-}
-
-/** The page's one-sentence summary (meta description, social card, the "In one sentence" line). */
-export function headlineSentence(f: Facts): string {
-  const pick = f.smallestMatchingBest;
-  const base = f.baseline;
-  let s = `${pick.name} reaches ${accuracyText(pick)} test accuracy with ${compact(pick.params.total)} parameters`;
-  if (base && base !== pick) s += `, ${times(base.params.total, pick.params.total)} fewer than ${base.name} (${pct(acc(base))})`;
-  s += `, on ${int(pick.evaluation.testImages)} held-out ${f.manifest.dataset.info.name} images; ${conditions(f)}.`;
-  return s;
+  return `${initText}, under ${budget}`;
 }
 
 /**
@@ -88,6 +81,12 @@ function mode(xs: number[]): number {
 /** Which test images the models were scored on. */
 export function testSetText(f: Facts): string {
   const test = f.manifest.split.sizes.test;
+  const protocols = f.manifest.protocols ?? [];
+  if (protocols.length > 1) {
+    const kind = { image: 'per-image', grouped: 'grouped' } as const;
+    const sizes = protocols.map((p) => `${int(p.split.sizes.test)} ${kind[p.protocol]}`);
+    return `the held-out test images of each split (${list(sizes)})${f.testSame ? '' : ', some models on a stratified subset'}`;
+  }
   return f.testSame ? `the same ${int(test)} held-out images` : `held-out images of the same test split (${int(test)} in all; some models on a stratified subset)`;
 }
 
@@ -104,15 +103,16 @@ export function runNotice(f: Facts): { reduced: string[] | null; baseline: strin
     // Group the reductions by model, then models with the same reductions together; leave
     // out what the baseline notice below says anyway (a random start).
     const byModel = reductionsByModel(f.manifest, { omitRandomInit: randomBaseline });
-    const bySet = new Map<string, string[]>();
-    for (const [who, whats] of byModel) bySet.set(whats.join('; '), [...(bySet.get(whats.join('; ')) ?? []), who]);
-    const cut = [...bySet.entries()].map(([whats, who]) => (who[0] ? `${list(who)} (${whats})` : whats));
+    // Who was cut, not by how much: the budget table in the appendix states every budget once.
+    const cut = f.models.filter((m) => byModel.has(m.name));
+    const others = [...byModel.keys()].filter((who) => who && !f.models.some((m) => m.name === who));
     const full = f.models.filter((m) => !byModel.has(m.name));
+    const whom = [...cut.map((m) => m.name), ...others];
     reduced = [
-      `These results come from a shorter run than the study’s, in which ${unstop(profile.studyBudget)}. This run cut the budget for ${list(cut)}.` +
+      `These results come from a shorter run than the study’s: ${whom.length > 0 ? `${list(whom)} trained on less than its budget` : 'the run as a whole was cut'}.` +
         (full.length > 0 ? ` ${names(full)} got the study’s full budget.` : ''),
       'A model given less training may fall short of what it would reach with the full budget, so where budgets differ, so may the comparison: ' +
-        'read a gap between two models as a gap under these budgets, not between the architectures as such. Each reduction is listed in the appendix.',
+        'read a gap between two models as a gap under these budgets, not between the architectures as such. Every budget is in the appendix’s budget table.',
     ];
   }
   const baseline = randomBaseline
@@ -135,15 +135,15 @@ export function basicText(f: Facts): string | null {
         ? `finds ${basic.name} more accurate`
         : v.worse.includes(basic)
           ? `finds ${base.name} more accurate`
-          : 'does not separate the two, so on this test set the difference is within sampling noise';
+          : 'does not separate the two in every seed pairing, so this run does not show a difference';
       return `${s}.`;
     }
-    s += `, ${pp(d)} against ${base.name}; the two 95% intervals `;
+    s += `, ${pp(d)} against ${base.name}; no paired test compared them, and the two 95% intervals `;
     s += overlaps(ci(basic), ci(base))
-      ? 'overlap, so on this test set the difference is within sampling noise'
+      ? 'overlap, so this run does not show a difference'
       : d > 0
-        ? `do not overlap: ${basic.name} is measurably more accurate here`
-        : `do not overlap: ${base.name} is measurably more accurate here`;
+        ? `do not overlap, a sign (not a test) that ${basic.name} is more accurate here`
+        : `do not overlap, a sign (not a test) that ${base.name} is more accurate here`;
   }
   return `${s}.`;
 }
@@ -158,20 +158,12 @@ export function variantsIntro(f: Facts): string {
   return shared ? `The study compared ${what}, trained under identical conditions; so were they here:` : `The study compared ${what}, trained under identical conditions. Here their budgets differ (see below):`;
 }
 
-/** The compact models' budget, shared or not. */
+/** The compact models' budget, shared or not; the budgets themselves are in the appendix's budget table. */
 export function budgetText(f: Facts): string {
-  const b = f.compactBudget;
   if (f.compact.length === 0) return '';
-  if (b) {
-    const images = b.trainLimit === null ? 'on the whole training split' : `on at most ${int(b.trainLimit)} training images per epoch`;
-    const who = f.compact.length === 1 ? 'The compact model had' : 'The compact models shared one budget:';
-    return `${who} ${plural(b.epochs, 'epoch')} at batch size ${int(b.batchSize)} and learning rate ${sig(b.learningRate)}, ${images}, with the same split and seed (${f.manifest.seed}).`;
-  }
-  const train = f.manifest.split.sizes.train;
-  const groups = new Map<string, string[]>();
-  for (const m of f.compact) groups.set(trainingText(m, train), [...(groups.get(trainingText(m, train)) ?? []), m.name]);
-  const parts = [...groups.entries()].map(([what, who]) => `${list(who)} ${what}`);
-  return `The compact models did not all get the same budget in this run: ${parts.join('; ')}. Compare them with that in mind; the appendix lists every budget.`;
+  if (f.compact.length === 1) return 'The compact model’s budget is in the appendix’s budget table.';
+  if (f.compactBudget) return `The compact models shared one budget, split and seed (${f.manifest.seed}); the appendix’s budget table gives it.`;
+  return 'The compact models did not all get the same budget in this run (the appendix’s budget table gives each): compare them with that in mind.';
 }
 
 /** When validation accuracy first reached the study's 99%, and any dip on the way. */
@@ -190,8 +182,9 @@ export function learningText(f: Facts): string[] {
   }
   for (const d of f.dips) {
     const named = d.model === f.best ? ', the model with the best test accuracy,' : '';
-    const after = d.last > d.to ? ` and recovered to ${pct(d.last)} by its last epoch` : d.epoch === d.model.training.history[d.model.training.history.length - 1]!.epoch ? ' at its last epoch' : '';
-    out.push(`${d.model.name}’s validation accuracy${named} fell from ${pct(d.from)} to ${pct(d.to)} at epoch ${d.epoch}${after}: training is not monotone, and the test figures come from the last epoch’s weights, whatever the curve did before.`);
+    const last = d.epoch === d.model.training.history[d.model.training.history.length - 1]!.epoch;
+    const after = d.last > d.to ? ` and recovered to ${pct(d.last)} by its last epoch` : '';
+    out.push(`${d.model.name}’s validation accuracy${named} fell from ${pct(d.from)} to ${pct(d.to)} at epoch ${d.epoch}${last ? ', its last,' : ''}${after}: training is not monotone, and the test figures come from the last epoch’s weights, whatever the curve did before.`);
   }
   out.push('Where a curve is still rising at its last epoch, the budget rather than the architecture set the final number.');
   return out;
@@ -221,7 +214,11 @@ export function classesText(f: Facts): string {
 
 /** The Pareto fronts and the smallest model against ResNet50. */
 export function costText(f: Facts): string {
-  let s = `On parameters, the Pareto front holds ${names(f.paretoParams)}; on FLOPs, ${names(f.paretoFlops)}.`;
+  const same = f.paretoParams.length === f.paretoFlops.length && f.paretoParams.every((m) => f.paretoFlops.includes(m));
+  const holds = (ms: readonly ModelResult[]) => `${names(ms)}${ms.length === 1 ? ' alone' : ''}`;
+  let s = same
+    ? `The Pareto front is the same on parameters and on FLOPs: ${holds(f.paretoParams)}.`
+    : `On parameters, the Pareto front holds ${holds(f.paretoParams)}; on FLOPs, ${holds(f.paretoFlops)}.`;
   const dominated = f.models.filter((m) => !f.paretoParams.includes(m));
   if (dominated.length > 0) s += ` ${names(dominated)} ${was(dominated)} dominated on parameters: another model is at least as accurate with fewer.`;
   const base = f.baseline;
@@ -251,9 +248,9 @@ export function claimText(f: Facts): string | null {
   if (base) {
     const { better, tied, worse } = f.versusBaseline;
     const parts = [
-      better.length > 0 && `${names(better)} ${was(better)} measurably more accurate`,
-      tied.length > 0 && `${names(tied)} ${was(tied)} statistically indistinguishable from it (${tiedBecause(f)})`,
-      worse.length > 0 && `${names(worse)} ${was(worse)} measurably less accurate`,
+      better.length > 0 && `${names(better)} ${was(better)} ${byTest(f, 'more')}`,
+      tied.length > 0 && `${names(tied)} ${was(tied)} not separated from it (${tiedBecause(f)})`,
+      worse.length > 0 && `${names(worse)} ${was(worse)} ${byTest(f, 'less')}`,
     ].filter(Boolean) as string[];
     s += ` Against ${base.name} (${accuracyAside(base)}), ${parts.join('; ')}.`;
   }
@@ -269,19 +266,22 @@ export function pickText(f: Facts): string {
     bestTied.length > 1
       ? `${names(bestTied)} share the best test accuracy in this run (${pct(acc(best))}).`
       : `The best test accuracy in this run belongs to ${best.name} (${accuracyAside(best)}).`;
+  const smaller = f.models.filter((m) => m.params.total < best.params.total);
   s +=
-    pick === best
-      ? ` No smaller model is within sampling noise of it: every model with fewer parameters has a 95% interval entirely below ${best.name}’s.`
-      : ` The smallest model whose interval overlaps it is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)}.`;
+    pick !== best
+      ? ` The smallest model whose 95% interval overlaps its interval is ${pick.name}, with ${compact(pick.params.total)} parameters against ${compact(best.params.total)} (overlapping intervals are not a test; the section on difficulty gives McNemar’s).`
+      : smaller.length === 0
+        ? ` It is also the smallest model in this run.`
+        : ` The ${smaller.length === 1 ? 'one model' : `${spell(smaller.length)} models`} with fewer parameters (${names(smaller)}) ${smaller.length === 1 ? 'has a 95% interval' : 'have 95% intervals'} entirely below ${best.name}’s.`;
   if (f.models.length === 1) s = `${best.name} is the only model in this run (${accuracyAside(best)}).`;
   if (!gap) return s;
   const study = `The study named ${gap.name} the best balance of accuracy and size.`;
   if (pick === gap) return `${s} That agrees with the study, which named ${gap.name} the best balance of accuracy and size.`;
   const gapIs = `In this run ${gap.name} reached ${accuracyText(gap)} with ${compact(gap.params.total)} parameters`;
   if (gap === best || bestTied.includes(gap))
-    return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and within sampling noise of it, so on size the study’s verdict does not hold here.`;
-  if (overlaps(ci(gap), ci(best))) return `${s} ${study} ${gapIs}: within sampling noise of the best, but ${pick.name} is smaller and also within noise of it.`;
-  if (f.paretoParams.includes(gap)) return `${s} ${study} ${gapIs}: on the Pareto front for its size, but measurably short of the best, so the study’s verdict does not hold here.`;
+    return `${s} ${study} ${gapIs}: the most accurate, but ${pick.name} is smaller and its interval overlaps, so on size the study’s verdict does not hold here.`;
+  if (overlaps(ci(gap), ci(best))) return `${s} ${study} ${gapIs}: its interval overlaps the best’s, but ${pick.name} is smaller and its interval overlaps too.`;
+  if (f.paretoParams.includes(gap)) return `${s} ${study} ${gapIs}: on the Pareto front for its size, but its interval lies below the best’s, so the study’s verdict does not hold here.`;
   return `${s} ${study} ${gapIs}: another model is both smaller and at least as accurate, so the study’s verdict does not hold here.`;
 }
 
@@ -299,10 +299,10 @@ export function conclusionText(f: Facts): string[] {
     if (matched.length > 0) {
       const largest = Math.max(...matched.map((m) => m.params.total));
       const parts = [
-        better.length > 0 && `${names(better)} ${was(better)} measurably more accurate than ${base.name}`,
-        tied.length > 0 && `${names(tied)} ${was(tied)} within sampling noise of ${base.name} (${tiedBecause(f)})`,
+        better.length > 0 && `${names(better)} ${was(better)} ${byTest(f, 'more')} than ${base.name}`,
+        tied.length > 0 && `${names(tied)} ${was(tied)} not separated from ${base.name} (${tiedBecause(f)})`,
       ].filter(Boolean) as string[];
-      out.push(`On ${f.manifest.dataset.info.name}, ${base.name}’s size bought no measurable accuracy in this run: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
+      out.push(`On ${f.manifest.dataset.info.name}, ${base.name}’s size bought no accuracy this run can show: ${parts.join(', and ')}, with ${matched.length === 1 ? '' : 'at least '}${times(base.params.total, largest)} fewer parameters.`);
       const deepest = f.deepestCompact!;
       const bc = f.bestCompact;
       const asDeep = f.compact.filter((m) => m !== bc && depth(m) === depth(bc));
@@ -320,7 +320,7 @@ export function conclusionText(f: Facts): string[] {
       );
     } else {
       out.push(
-        `In this run ${base.name} (${accuracyAside(base)}) stayed measurably ahead of every compact CNN, ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
+        `In this run ${base.name} (${accuracyAside(base)}) stayed ahead of every compact CNN (${f.versusBaseline.by === 'mcnemar' ? 'by McNemar’s test' : '95% intervals apart; no paired test was run'}), ${pp(acc(base) - acc(f.bestCompact))} over the best of them, ${f.bestCompact.name}; so the study’s conclusion is not reproduced here.` +
           (!f.fullBudget ? ` The compact models trained on the reduced “${f.manifest.profile.name}” budget, which may be what held them back.` : ''),
       );
     }

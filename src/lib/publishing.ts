@@ -2,8 +2,9 @@
  * Where the page is published and which code built it, from the build's environment:
  *   SITE_URL        the origin the page is served from (Open Graph, canonical); the Pages
  *                   workflow sets it. Without it the page emits no absolute URL at all.
- *   REPOSITORY_URL  the code repository (the Pages workflow sets it to the GitHub
- *                   repository); else the `origin` remote when it is on GitHub.
+ *   repository      the checkout's `origin` remote as a web address (git@host:o/r.git →
+ *                   https://host/o/r); else REPOSITORY_URL (the Pages workflow sets it);
+ *                   else none, and the page names no repository (no placeholder).
  *   BUILD_COMMIT    the commit the page was built from (the workflow: github.sha); else
  *                   `git rev-parse HEAD`.
  */
@@ -19,10 +20,17 @@ function git(...args: string[]): string | undefined {
   }
 }
 
-/** https://github.com/owner/name from an https or ssh GitHub remote; undefined for anything else. */
-export function githubWebUrl(remote: string | undefined): string | undefined {
-  const m = remote && /^(?:https:\/\/|git@|ssh:\/\/git@)github\.com[/:]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(remote);
-  return m ? `https://github.com/${m[1]}/${m[2]}` : undefined;
+/**
+ * The web address of a git remote: https://host/owner/name from an https, ssh or scp-style
+ * (git@host:owner/name.git) remote; undefined for anything else (a local path, a file: URL).
+ */
+export function remoteWebUrl(remote: string | undefined): string | undefined {
+  const r = remote?.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+  if (!r) return undefined;
+  const m =
+    /^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!\/)([\w.-]+(?:\/[\w.-]+)+)$/i.exec(r) ?? // git@github.com:o/r.git
+    /^(?:ssh|git\+ssh|https?|git):\/\/(?:[^@/]+@)?([\w.-]+\.[a-z]{2,})(?::\d+)?\/([\w.-]+(?:\/[\w.-]+)+)$/i.exec(r);
+  return m ? `https://${m[1]}/${m[2]}` : undefined;
 }
 
 export interface CodeSource {
@@ -38,7 +46,8 @@ let cached: CodeSource | undefined;
 
 export function codeSource(): CodeSource {
   if (!cached) {
-    const repository = env('REPOSITORY_URL')?.replace(/\/+$/, '') ?? githubWebUrl(git('remote', 'get-url', 'origin'));
+    // The checkout's own remote first (it is where this commit lives), else what the build was told.
+    const repository = remoteWebUrl(git('remote', 'get-url', 'origin')) ?? env('REPOSITORY_URL')?.replace(/\/+$/, '');
     const commit = env('BUILD_COMMIT') ?? git('rev-parse', 'HEAD');
     cached = { repository, commit, url: repository && commit ? `${repository}/tree/${commit}` : undefined };
   }

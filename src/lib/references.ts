@@ -5,6 +5,7 @@
  */
 import { codeSource, repositoryFileUrl } from './publishing.ts';
 import { getBundle } from './results.ts';
+import { STUDY } from './study.ts';
 
 export interface Reference {
   id: string;
@@ -27,25 +28,29 @@ function datasetReference(): Reference | null {
 export function references(): Reference[] {
   const code = codeSource();
   const dataset = datasetReference();
+  const study = repositoryFileUrl(STUDY.source.file);
   return [
     ...(dataset ? [dataset] : []),
     {
       id: 'study',
-      text: 'Model simplification and visualization: the notebook study this page rebuilds (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN). Its author’s description is kept with this project’s code as docs/study.md.',
-      url: repositoryFileUrl('docs/study.md'),
+      text: `Medical MNIST model simplification and visualization: the notebook study this page rebuilds (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN; ${STUDY.source.notebook}). It has no public address of its own; its author’s description is kept with this project’s code as ${STUDY.source.file}${study ? '' : ', in the repository this page was built from'}.`,
+      ...(study ? { url: study } : {}),
     },
     {
       id: 'resnet',
       text: 'K. He, X. Zhang, S. Ren and J. Sun. Deep residual learning for image recognition. Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition (CVPR), 2016, pp. 770–778.',
       url: 'https://doi.org/10.1109/CVPR.2016.90',
     },
-    {
-      id: 'code',
-      text: code.commit
-        ? `The code that trained the models and built this page, at commit ${code.commit}${code.repository ? '' : ' (repository address not configured for this build: set REPOSITORY_URL)'}.`
-        : 'The code that trained the models and built this page (commit not recorded: not built from a git checkout).',
-      url: code.url,
-    },
+    // The code: said only as far as the build knows it (no placeholder text).
+    ...(code.commit || code.repository
+      ? [
+          {
+            id: 'code',
+            text: `The code that trained the models and built this page${code.repository ? `, ${code.repository.replace(/^https:\/\//, '')}` : ''}${code.commit ? `, at commit ${code.commit}` : ''}.`,
+            ...((code.url ?? code.repository) ? { url: code.url ?? code.repository } : {}),
+          },
+        ]
+      : []),
     {
       id: 'tfjs',
       text: 'D. Smilkov, N. Thorat, Y. Assogba, A. Yuan, N. Kreeger, P. Yu, K. Zhang, S. Cai, E. Nielsen, D. Soergel, S. Bileschi, M. Terry, C. Nicholson, S. N. Gupta, S. Sirajuddin, D. Sculley, R. Monga, G. Corrado, F. B. Viégas and M. Wattenberg. TensorFlow.js: machine learning for the web and beyond. Proceedings of Machine Learning and Systems (SysML) 1, 2019.',

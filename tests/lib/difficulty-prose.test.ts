@@ -161,3 +161,21 @@ describe('the difficulty section’s sentences', () => {
     expect(baselinesText(single)).toBe('Methods with little or no learning set the bar: 1-NN 99.80% on the per-image split.');
   });
 });
+
+describe('what the grouped split removes', () => {
+  it('says so when grouped test images pile up just above the threshold and sit no farther from training', () => {
+    const m = manifest({});
+    m.protocols![0]!.nearestTrainDistance = [1, 2, 8, 9, 10];
+    m.protocols![1]!.nearestTrainDistance = [2.5, 2.6, 3, 7, 8];
+    const text = leakageText(computeDifficulty(m, [tiny]))!;
+    expect(text).toContain('under the per-image split and 3.00 under the grouped split.');
+    expect(text).toContain(
+      'That is all it removes: 3 of its 100 test images (3.0%) have a training image within one grey level above the threshold, and its median nearest-training distance is even lower than the per-image split’s, so the grouped split tests images without near-copies in training, not images unlike the training set.',
+    );
+  });
+
+  it('adds nothing when grouped test images are farther from training and none sits just above the threshold', () => {
+    const text = leakageText(computeDifficulty(manifest({}), [tiny]))!;
+    expect(text).not.toContain('That is all it removes');
+  });
+});

@@ -25,14 +25,17 @@ describe('compact CNNs against ResNet50', () => {
     expect(f.versusBaseline.by).toBe('mcnemar');
     expect(f.versusBaseline.tied.map((m) => m.id)).toEqual(['tiny-cnn']);
     expect(f.versusBaseline.worse.map((m) => m.id)).toEqual(['gap-cnn']);
-    expect(prose.claimText(f)).toContain('statistically indistinguishable from it (not separated by McNemar’s test on the same test images)');
+    expect(prose.claimText(f)).toContain('TinyCNN was not separated from it (by McNemar’s test on the same test images, over every seed pairing)');
+    expect(prose.claimText(f)).toContain('GAP CNN was less accurate by McNemar’s test');
+    expect(prose.claimText(f)).not.toMatch(/indistinguishable|sampling noise|measurably/);
   });
 
   it('falls back to the intervals, and says so, without comparisons', () => {
     const f = computeFacts(manifest(), models);
     expect(f.versusBaseline.by).toBe('intervals');
     expect(f.versusBaseline.better.map((m) => m.id)).toEqual(['tiny-cnn']);
-    expect(prose.claimText(f)).toContain('measurably more accurate');
+    // Intervals are not a test: the sentence says none was run.
+    expect(prose.claimText(f)).toContain('TinyCNN was more accurate (95% intervals apart; no paired test was run)');
   });
 
   it('says what McNemar’s test finds for the Basic CNN, whichever way', () => {

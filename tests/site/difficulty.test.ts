@@ -52,7 +52,8 @@ describe('the section on how hard Medical MNIST is', () => {
     if (figures.belowThreshold.length === 0) await expect(page.locator('[data-pairs="below"]').textContent()).resolves.toContain('No such pair');
 
     // The histograms: a static chart with a panel per protocol.
-    const chart = await page.locator('#fig-nearest-train .vega-static[data-layout="wide"] svg').textContent();
+    const staticSrc = await page.locator('#fig-nearest-train img.vega-static[data-layout="wide"]').evaluate((i: HTMLImageElement) => i.src);
+    const chart = await (await fetch(staticSrc)).text();
     for (const label of ['Per-image split', 'Grouped split']) expect(chart).toContain(label);
 
     // Both protocols for every model and baseline; baselines also in the model table.

@@ -89,7 +89,7 @@ function allText(f: Facts): string[] {
   const notice = prose.runNotice(f);
   const errs = prose.errorsText(f);
   return [
-    prose.headlineSentence(f),
+    headline(f).description,
     ...(notice.reduced ?? []),
     notice.baseline ?? '',
     prose.basicText(f) ?? '',
@@ -113,6 +113,8 @@ function expectWellFormed(texts: string[]): void {
     expect(t, t).not.toMatch(/ {2}| ,| \.|\.\.|,,|;;|\( /);
     expect(t, t).toMatch(/^[A-Z0-9“(]/);
     expect(t, t).toMatch(/[.:)]$/);
+    // A comparison names its test (McNemar's, or intervals with "no paired test"); no vague verdicts.
+    expect(t, t).not.toMatch(/sampling noise|indistinguishable|measurabl|at epoch \d+ at its last epoch|\bon \d+ epochs? on\b/);
   }
 }
 
@@ -180,22 +182,24 @@ describe('sentence templates', () => {
     const f = facts(study(), ['ResNet50: 2 epochs instead of 10.', 'ResNet50: starts from random weights; the study fine-tuned ImageNet weights (pass --imagenet-weights to use them).', 'TinyCNN: 3 epochs instead of 10.']);
     const text = allText(f);
     expectWellFormed(text);
-    const headlineText = headline(f).sentence;
+    const headlineText = headline(f).description;
     expect(headlineText).toMatch(/random weights/);
     expect(headlineText).toMatch(/reduced “cpu” budget/);
     expect(prose.pickText(f)).not.toMatch(/as accurate as the best/);
     expect(prose.pickText(f)).toMatch(/Global|GAP/);
     // The conclusion names ResNet50 where it compares with it, and speaks of no "gap" it has just denied.
     const conclusion = prose.conclusionText(f).join(' ');
-    expect(conclusion).toMatch(/within sampling noise of ResNet50|more accurate than ResNet50/);
-    expect(conclusion).not.toMatch(/indistinguishable from it|the gap/);
+    expect(conclusion).toMatch(/not separated from ResNet50|more accurate \(95% intervals apart; no paired test was run\) than ResNet50/);
+    expect(conclusion).not.toMatch(/indistinguishable|sampling noise|the gap/);
     expect(conclusion).toMatch(/random weights/);
     // Depth: the best compact model (GAP, 3 convolutions) is also the deepest compact one.
     expect(conclusion).toMatch(/GAP CNN, is also among the deepest \(3 convolutions, as many as Basic CNN\)/);
     // The notice speaks to a reader: grouped by model, no command-line options, no build times.
     const notice = prose.runNotice(f).reduced!.join(' ');
     expect(notice).not.toMatch(/--|npm run|minutes/);
-    expect(notice).toContain('ResNet50 (2 epochs instead of 10)');
+    // Who was cut, not by how much: the budgets are stated once, in the appendix's budget table.
+    expect(notice).toContain('ResNet50 and TinyCNN trained on less than its budget');
+    expect(notice).not.toMatch(/instead of|\d epochs?/);
     expect(notice).not.toMatch(/random weights/); // said once, in the baseline notice
     expect(prose.runNotice(f).baseline).toMatch(/random weights/);
   });
@@ -221,14 +225,16 @@ describe('sentence templates', () => {
     const f = facts(models);
     const text = allText(f);
     expectWellFormed(text);
-    expect(prose.conclusionText(f).join(' ')).toMatch(/stayed measurably ahead of every compact CNN/);
+    expect(prose.conclusionText(f).join(' ')).toMatch(/stayed ahead of every compact CNN \(95% intervals apart; no paired test was run\)/);
     expect(prose.conclusionText(f).join(' ')).not.toMatch(/bought no/);
     expect(prose.claimText(f)).toMatch(/No compact CNN reached 99%/);
-    expect(prose.claimText(f)).toMatch(/TinyCNN and GAP CNN were measurably less accurate/);
+    expect(prose.claimText(f)).toMatch(/TinyCNN and GAP CNN were less accurate \(95% intervals apart; no paired test was run\)/);
     expect(prose.pickText(f)).toMatch(/The best test accuracy in this run belongs to ResNet50/);
-    expect(prose.pickText(f)).toMatch(/No smaller model is within sampling noise/);
+    expect(prose.pickText(f)).toMatch(/The two models with fewer parameters \(TinyCNN and GAP CNN\) have 95% intervals entirely below ResNet50’s\./);
     expect(prose.runNotice(f)).toEqual({ reduced: null, baseline: null });
-    expect(headline(f).sentence).toMatch(/ImageNet weights, under the study’s full budget/);
+    // The finding names the winner first, and the conditions each model's start.
+    expect(headline(f).description).toMatch(/^On the test split, ResNet50 was the most accurate network, 99\.50% \(one seed\), against GAP CNN’s 98\.00% \(one seed\), the next best; no paired test compared the two\./);
+    expect(headline(f).description).toMatch(/ResNet50 trained from ImageNet weights and GAP CNN trained from random weights, under the study’s full budget/);
   });
 
   it('handles a tie at the top and a tie that is dominated', () => {

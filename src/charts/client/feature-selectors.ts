@@ -1,7 +1,8 @@
 /**
  * Model and test-image selectors of the activation-map and propagation figures.
- * The page ships the default selection as plain images; this swaps image sources,
- * shows the chosen model's layers and relabels predictions. Without JavaScript the
+ * The page ships the default selection as plain images and every other model's layers
+ * as <template>s; this swaps image sources, puts the chosen model's layers in and
+ * relabels predictions. Without JavaScript the
  * selectors stay hidden and the default selection is what the reader sees.
  *
  * The colour-scale choice "each map its own" re-colours the grids in the browser
@@ -164,9 +165,26 @@ function setup(root: HTMLElement): void {
       .catch((e: unknown) => console.error(e));
   };
 
+  /**
+   * Puts a model's section into the document the first time it is chosen: the page ships
+   * only the default model's maps, the others as inert <template>s. The clone's images
+   * point at the chosen image's grids before they are inserted, so nothing else loads.
+   */
+  const instantiate = (model: string, sample: string) => {
+    const template = [...root.querySelectorAll<HTMLTemplateElement>('template[data-model-template]')].find((t) => t.dataset.modelTemplate === model);
+    if (!template) return;
+    const content = template.content.cloneNode(true) as DocumentFragment;
+    for (const img of content.querySelectorAll<HTMLImageElement>('img[data-layer]')) {
+      if (scale() !== 'map') img.setAttribute('src', fill(mapTemplate, { model, sample, layer: img.dataset.layer ?? '' }));
+      else img.removeAttribute('src');
+    }
+    template.replaceWith(content);
+  };
+
   const update = () => {
     const model = modelSelect.value;
     const sample = sampleSelect.value;
+    instantiate(model, sample);
     for (const section of root.querySelectorAll<HTMLElement>('[data-model-section]')) {
       const shown = section.dataset.modelSection === model;
       section.hidden = !shown;
