@@ -339,6 +339,12 @@ export const Baseline = z.object({
   }),
   /** k-NN: validation accuracy of each k tried, per protocol; the chosen k is the best. */
   kSelection: z.partialRecord(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
+  /**
+   * k-NN: the k used on each protocol's test images, chosen on its validation images alone
+   * (the smallest k among the most accurate in kSelection). Absent for the other baselines
+   * and in bundles written before it was stated (then the best of kSelection).
+   */
+  chosenK: z.partialRecord(Protocol, int.positive()).optional(),
   runs: z.array(Run).min(1),
   summary: z.partialRecord(Protocol, ProtocolSummary),
 });
@@ -466,11 +472,6 @@ export const WeightEncoding = z.enum(WEIGHT_ENCODINGS);
 export type WeightEncoding = z.infer<typeof WeightEncoding>;
 
 /**
- * A model exported for the browser (tfjs layers format), with its weights in the smallest
- * encoding whose test accuracy is within `tolerance` of the float model's. Both
- * accuracies are measured by the pipeline on the same `testImages` images.
- */
-/**
  * A uint8 encoding made more compressible (pipeline/export/quantise.ts): in each tensor holding
  * at least a quarter of the model's weights, the codes lie on every `step`-th uint8 code
  * counted from the code of 0, and the `prune` fraction smallest in magnitude are 0.
@@ -478,6 +479,13 @@ export type WeightEncoding = z.infer<typeof WeightEncoding>;
 export const Coarsening = z.object({ step: int.positive(), prune: z.number().min(0).max(1) });
 export type Coarsening = z.infer<typeof Coarsening>;
 
+/**
+ * A model exported for the browser (tfjs layers format), with its weights in the smallest
+ * encoding whose accuracy is within `tolerance` of the float model's on the images that
+ * `selection` names (validation images; absent in bundles written before issue #21: the
+ * test images). `floatAccuracy` and `accuracy` are measured after the choice, on the same
+ * `testImages` test images.
+ */
 export const BrowserModel = z.object({
   /** Bundle-relative path of model.json; its weight file (weights.bin) lies beside it. */
   modelFile: z.string(),
@@ -485,13 +493,19 @@ export const BrowserModel = z.object({
   /** Size of the weight file. */
   weightBytes: count,
   testImages: count.positive(),
-  /** Accuracy of the float32 model on those images. */
+  /** Test accuracy of the float32 model on those images. */
   floatAccuracy: probability,
-  /** Accuracy of the exported (dequantised) model on the same images. */
+  /** Test accuracy of the chosen export (dequantised) on the same images: measured once, after the choice. */
   accuracy: probability,
   /** Largest allowed accuracy drop, as a fraction (0.0005 = 0.05 percentage points). */
   tolerance: z.number().nonnegative(),
-  /** Every encoding tried, in the order tried, with its weight bytes and test accuracy (float32 is the float model itself). */
+  /**
+   * Where the encoding was chosen: `images` validation images, on which the float model scored
+   * `floatAccuracy`; the candidates' accuracies are on them. Absent in bundles written before
+   * it was added, whose encodings were chosen on the test images (candidates: test accuracy).
+   */
+  selection: z.object({ split: z.literal('validation'), images: count.positive(), floatAccuracy: probability }).optional(),
+  /** Every encoding tried, in the order tried, with its weight bytes and accuracy on the selection images (see `selection`; float32 is the float model itself). */
   candidates: z.array(z.object({ encoding: WeightEncoding, weightBytes: count, accuracy: probability, coarsening: Coarsening.optional(), gzipBytes: count.optional() })).min(1),
   /** uint8 only: how the codes of the largest tensors were made more compressible (absent: plain). */
   coarsening: Coarsening.optional(),

@@ -136,6 +136,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
   const nn: Run[] = [];
   const knn: Run[] = [];
   const kSelection = {} as Record<Protocol, { k: number; accuracy: number }[]>;
+  const chosenK = {} as Record<Protocol, number>;
   for (const protocol of PROTOCOLS) {
     const s = splits[protocol];
     const testLabels = labelsOf(s.test, data.labels);
@@ -151,6 +152,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
     const tried = chooseK(nb.validation.index, nb.k, labelsOf(s.validation, data.labels), data.labels, c);
     kSelection[protocol] = tried;
     const best = tried.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    chosenK[protocol] = best.k;
     const voted = knnVote(nb.test.index, nb.k, best.k, data.labels, c);
     knn.push(fixedRun(protocol, seed, `k-nn:${best.k}:${key}`, testLabels, voted.probs, voted.predicted, classes));
     inp.reporter.log(
@@ -192,6 +194,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
       description: `The majority class of the k nearest training images (k from ${K_CANDIDATES.join(', ')}, chosen by validation accuracy; ties go to the nearer image's class).`,
       cost: nnCost,
       kSelection,
+      chosenK,
       runs: knn,
       summary: summaries(knn),
     },

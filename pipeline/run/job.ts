@@ -60,8 +60,10 @@ export interface ModelJob {
   /** The validation images after each epoch, and the test images (budget limits applied). */
   validation: Int32Array;
   test: Int32Array;
-  /** The whole test split: the browser export's encodings are judged on it (the test subset in smoke on a software adapter). */
+  /** The whole test split: the chosen browser export is scored on it, once (the test subset in smoke on a software adapter). */
   testSplit: Int32Array;
+  /** The whole validation split: the browser export's encodings are chosen on it (the validation subset in smoke on a software adapter). */
+  validationSplit: Int32Array;
   /** `<Class>/<file>` of each image in `test`, in the same order (empty when the dataset's file names were not given). */
   testFiles: string[];
   /** The activation samples: one test image per class. */
@@ -154,6 +156,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       ...(protocol === 'image' ? {} : { protocol }),
     });
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
+    const validation = subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset);
+    const softwareSmoke = run.adapter?.software === true && run.profile.name === 'smoke';
     jobs[id] = {
       id,
       protocol,
@@ -165,10 +169,11 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       classes: dataset.classes,
       imageSize: dataset.imageSize,
       trainSplit: split.train,
-      validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
+      validation,
       test,
-      // On a software adapter the browser export is judged on the test subset: see profiles.ts.
-      testSplit: run.adapter?.software && run.profile.name === 'smoke' ? test : split.test,
+      // On a software adapter the browser export is chosen and scored on the subsets: see profiles.ts.
+      testSplit: softwareSmoke ? test : split.test,
+      validationSplit: softwareSmoke ? validation : split.validation,
       testFiles: dataset.files ? Array.from(test, (i) => dataset.files![i] ?? '') : [],
       samples: run.samples,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,

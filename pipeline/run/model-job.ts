@@ -99,12 +99,12 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
-  // The paper's Try-it section runs the models whose files ask for it; their quantised export is judged on the whole test split.
+  // The paper's Try-it section runs the models whose files ask for it; their quantised export is chosen on the validation split, then scored once on the test split.
   let browser: BrowserExport | null = null;
   if (spec.browser) {
-    reporter.log(`${spec.name}: exporting for the browser (quantised weights checked on ${job.testSplit.length} test images)`);
-    browser = await exportForBrowser(model, data, job.testSplit, samples, {
-      floatCorrect: testSet.length === job.testSplit.length ? correct : undefined,
+    reporter.log(`${spec.name}: exporting for the browser (encoding chosen on ${job.validationSplit.length} validation images)`);
+    browser = await exportForBrowser(model, data, { validation: job.validationSplit, test: job.testSplit }, samples, {
+      floatTestCorrect: testSet.length === job.testSplit.length ? correct : undefined,
       log: reporter.log,
     });
     reporter.log(`${spec.name}: browser export ${browser.record.encoding}, ${browser.record.weightBytes} bytes of weights`);

@@ -128,7 +128,11 @@ export function baselinesText(d: Difficulty): string | null {
   if (baselines.length === 0) return null;
   const items = baselines.map((r) => {
     const on = d.protocols.map((p) => accOn(r, p) && `${accOn(r, p)} on the ${PROTOCOL_NAMES[p]}`).filter(Boolean) as string[];
-    return `${r.name} ${list(on)}`;
+    const ks = d.protocols.filter((p) => r.chosenK?.[p] !== undefined);
+    const k = ks.length === 0 ? '' : new Set(ks.map((p) => r.chosenK![p])).size === 1
+      ? ` (k = ${r.chosenK![ks[0]!]}, chosen on the validation images)`
+      : ` (k chosen on the validation images: ${list(ks.map((p) => `${r.chosenK![p]} on the ${PROTOCOL_NAMES[p]}`))})`;
+    return `${r.name}${k} ${list(on)}`;
   });
   return `Methods with little or no learning set the bar: ${items.join('; ')}.`;
 }

@@ -98,6 +98,11 @@ describe('baselines on generated images (both protocols)', () => {
     // Classes are separable by brightness: the nearest neighbour gets them all.
     expect(nn!.summary.image!.accuracy.mean).toBe(1);
     expect(knn!.kSelection!.image!.length).toBeGreaterThan(1);
+    // The k used on the test images is stated, and is the validation choice: the smallest k among the most accurate.
+    for (const [protocol, tried] of Object.entries(knn!.kSelection!)) {
+      const top = Math.max(...tried!.map((t) => t.accuracy));
+      expect(knn!.chosenK![protocol as 'image']).toBe(tried!.find((t) => t.accuracy === top)!.k);
+    }
     expect(nn!.cost.storedNumbers).toBe(prot.splits.image.train.length * 256);
     expect(logistic!.runs.length).toBe(4); // 2 protocols × 2 seeds
     expect(logistic!.summary.image!.accuracy.n).toBe(2);

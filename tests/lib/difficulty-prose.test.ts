@@ -159,4 +159,14 @@ describe('the difficulty section’s sentences', () => {
     expect(leakageText(single)).not.toContain('grouped');
     expect(baselinesText(single)).toBe('Methods with little or no learning set the bar: 1-NN 99.80% on the per-image split.');
   });
+
+  it('states the k k-NN used, chosen on the validation images, one k or one per protocol', () => {
+    const knn = (chosenK: Record<string, number>) => ({ ...model('k-nearest-neighbours', 'k-NN', { image: [0.99], grouped: [0.9] }), chosenK });
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [knn({ image: 5, grouped: 5 })] }), [tiny]))).toBe(
+      'Methods with little or no learning set the bar: k-NN (k = 5, chosen on the validation images) 99.00% on the per-image split and 90.00% on the grouped split.',
+    );
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [knn({ image: 3, grouped: 7 })] }), [tiny]))).toContain(
+      'k-NN (k chosen on the validation images: 3 on the per-image split and 7 on the grouped split)',
+    );
+  });
 });
