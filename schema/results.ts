@@ -77,6 +77,11 @@ export const Reduction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('random-init'), subject: z.string(), reason: z.string() }),
   /** Trained on a software WebGPU adapter: the smoke budget cut to a few dozen images, the export judged on the test subset, latency at batch 1 and 16. */
   z.object({ kind: z.literal('software-adapter') }),
+  /**
+   * The representation analyses (CKA, linear probes) on fewer images than the split:
+   * `images` test images of `study`, or the probes trained on `probeTrain` training images of `study`.
+   */
+  z.object({ kind: z.literal('analysis'), field: z.enum(['images', 'probeTrain']), value: int.positive(), study: int.positive() }),
 ]);
 export type Reduction = z.infer<typeof Reduction>;
 
@@ -397,6 +402,30 @@ export const ModelEntry = z.object({
   status: z.enum(['trained', 'reused']),
 });
 
+/**
+ * Linear CKA between each model's layers and the reference model's (role 'reference'),
+ * computed when the bundle is assembled from the kernels each model's primary run kept
+ * (the same test images and minibatches: Representations.imagesKey).
+ */
+export const Similarity = z.object({
+  /** The reference model's id; its layers are the columns. */
+  reference: ModelId,
+  images: int.positive(),
+  imagesKey: sha256,
+  pairs: z.array(
+    z.object({
+      model: ModelId,
+      /** model layers × reference layers, both trained. */
+      trained: z.array(z.array(z.number())),
+      /** The control: the model at its initial weights against the trained reference. */
+      initial: z.array(z.array(z.number())),
+    }),
+  ),
+  /** Models left out, each with why (no stored kernels, other images). */
+  missing: z.array(z.object({ model: ModelId, reason: z.string() })),
+});
+export type Similarity = z.infer<typeof Similarity>;
+
 export const Manifest = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   profile: Profile,
@@ -419,6 +448,8 @@ export const Manifest = z.object({
   comparisons: z.array(Comparison).optional(),
   /** Per protocol, the baseline with the highest mean test accuracy: the one the comparisons test every model against. */
   bestBaselines: z.partialRecord(Protocol, BaselineId).optional(),
+  /** Cross-model CKA: every other model's layers against the reference model's (absent without a reference or before it was measured). */
+  similarity: Similarity.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -543,6 +574,49 @@ export const Misclassified = z.object({
 });
 export type Misclassified = z.infer<typeof Misclassified>;
 
+/**
+ * What a model's layers represent (pipeline/analysis/), measured in its primary run on the
+ * trained model and, as a control, on the same network at its initial weights. Features
+ * are each representation layer's output averaged over its spatial positions (one value per
+ * channel). Absent in bundles written before it was measured.
+ */
+export const Representations = z.object({
+  pooling: z.literal('global-average'),
+  /** The representation layers, in forward order (the rows and columns of the matrices below). */
+  layers: z.array(z.object({ name: z.string(), type: z.string(), channels: int.positive() })).min(1),
+  /** Test images measured: a stratified seeded subset of the primary protocol's test split, the same for every model of the run. */
+  images: int.positive(),
+  /** Images in each CKA minibatch, in order. */
+  minibatches: z.array(int.positive()).min(1),
+  /** sha256 of the images and minibatch size: models are compared with each other only on the same images. */
+  imagesKey: sha256,
+  /** The control's weights: the initial weights training started from (random, seeded; or ImageNet's). */
+  control: z.enum(['random', 'imagenet']),
+  /**
+   * Linear CKA (Kornblith et al. 2019) between every pair of layers (layers × layers), with the
+   * unbiased minibatch HSIC estimator (Nguyen, Raghu & Kornblith 2021): HSIC averaged over the
+   * minibatches, then the ratio. `trained`: the trained model; `initial`: the control.
+   */
+  cka: z.object({ trained: z.array(z.array(z.number())), initial: z.array(z.array(z.number())) }),
+  /**
+   * Linear probes (Alain & Bengio 2016), one per layer: test accuracy of a linear softmax
+   * classifier on the layer's pooled features, trained on `trainImages` training images and
+   * scored on the `testImages` test images above; `trained` and `initial` as for CKA;
+   * `trainedTrainAccuracy`: the trained model's probes on their own training images.
+   */
+  probes: z.object({
+    method: z.string(),
+    trainImages: int.positive(),
+    testImages: int.positive(),
+    trained: z.array(probability),
+    initial: z.array(probability),
+    trainedTrainAccuracy: z.array(probability),
+  }),
+  /** Time the analyses took in the primary run. */
+  seconds: z.number().nonnegative(),
+});
+export type Representations = z.infer<typeof Representations>;
+
 /** How a model was trained, recorded from the pipeline's own training code (see pipeline/train/). */
 export const TrainingMethod = z.object({
   optimizer: z.object({
@@ -634,6 +708,8 @@ const ModelResultFields = z.object({
 
   /** Misclassified test images (absent in bundles written before it was added). */
   misclassified: Misclassified.optional(),
+  /** CKA between its layers and linear probes by depth, with their initial-weights control (absent in bundles written before it was measured). */
+  representations: Representations.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

@@ -13,6 +13,8 @@ import { getModelSpec } from '../models/registry.ts';
 import { latencyRuns, type LatencyRuns } from '../profiles.ts';
 import { checkpointFile } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
+import { ANALYSIS_VERSION, analysisSeeds, analysisSizes as sizesFor } from '../analysis/settings.ts';
+import type { AnalysisImages } from '../analysis/representations.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
 export const TRAINER_VERSION = 2;
@@ -68,6 +70,8 @@ export interface ModelJob {
   testFiles: string[];
   /** The activation samples: one test image per class. */
   samples: Int32Array;
+  /** The primary run's representation analyses (CKA, linear probes): their images, the same for every model; null in other runs. */
+  analysis: AnalysisImages | null;
   /** Keras' ImageNet ResNet50 to start from (only a model whose file asks for it): its model.json and how the bundle names it. */
   imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
@@ -103,7 +107,7 @@ export function chooseSamples(test: Int32Array, labels: Uint8Array, numClasses: 
   return Int32Array.from(picks);
 }
 
-function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol }): string {
+function inputsHash(parts: { id: ModelId; definition: string; budget: Budget; fingerprint: string; split: unknown; seed: number; weights: string | null; protocol?: Protocol; analyses?: unknown }): string {
   return sha256(JSON.stringify({ schema: SCHEMA_VERSION, trainer: TRAINER_VERSION, ...parts }));
 }
 
@@ -140,6 +144,17 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const init = run.resnet50Init;
   const weightsKey = init.kind === 'imagenet' ? init.sha256 : null;
   const jobs = {} as Record<ModelId, ModelJob>;
+  const primary = run.primary ?? true;
+  const analysisSizes = sizesFor(run.profile.name, run.adapter?.software === true);
+  const aSeeds = analysisSeeds(seed);
+  // The same images for every model (they depend on the run's seed and the split only), so that models are compared on them.
+  const analysis: AnalysisImages | null = primary
+    ? {
+        images: subset(split.test, dataset.labels, analysisSizes.images, aSeeds.images),
+        probeTrain: subset(split.train, dataset.labels, analysisSizes.probeTrain, aSeeds.probeTrain),
+        batch: analysisSizes.batch,
+      }
+    : null;
   for (const id of run.models) {
     const budget = run.profile.budgets[id];
     const spec = getModelSpec(id);
@@ -154,6 +169,8 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       weights,
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
+      // The primary run also measures its representations: what they are measured on is part of its identity.
+      ...(primary ? { analyses: { version: ANALYSIS_VERSION, sizes: analysisSizes, layers: spec.representationLayers.toString() } } : {}),
     });
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     const validation = subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset);
@@ -162,7 +179,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       id,
       protocol,
       seed,
-      primary: run.primary ?? true,
+      primary,
       inputsHash: hash,
       budget,
       seeds,
@@ -176,6 +193,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       validationSplit: softwareSmoke ? validation : split.validation,
       testFiles: dataset.files ? Array.from(test, (i) => dataset.files![i] ?? '') : [],
       samples: run.samples,
+      analysis,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
       cacheDir: run.cacheDir,

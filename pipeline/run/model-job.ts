@@ -20,6 +20,7 @@ import { measureLatency } from '../evaluate/latency.ts';
 import { SOFTWARE_ADAPTER_LATENCY } from '../profiles.ts';
 import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
 import { exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
+import { runAnalyses } from '../analysis/run-analyses.ts';
 import { predictSubset } from '../shared/predict.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
@@ -96,6 +97,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
   };
 
   const acts = await recordActivations(model, spec.activationLayers(model), data, samples);
+  const analysed = await runAnalyses(job, model, data, reporter);
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
@@ -142,11 +144,12 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     misclassified: misclassified.info,
+    ...(analysed ? { representations: analysed.record } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();
   tf.disposeVariables();
-  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null, misclassified: misclassified.pixels };
+  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null, misclassified: misclassified.pixels, ...(analysed ? { representationKernels: analysed.kernelsGz } : {}) };
   saveToCache(job.cacheDir, stored);
   saveRunToCache(job.cacheDir, id, run);
   removeCheckpoint(job.checkpointFile);

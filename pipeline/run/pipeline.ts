@@ -36,6 +36,7 @@ import { runModelJob } from './model-job.ts';
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
 import { resolveResnet50Init, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
+import { similarityField } from '../analysis/similarity.ts';
 
 export interface RunOptions {
   projectRoot: string;
@@ -308,6 +309,8 @@ export async function runPipeline(opts: RunOptions): Promise<Manifest> {
     baselines: baselineResults,
     comparisons: paired,
     bestBaselines: bestBaselines(baselineResults.map((b) => ({ id: b.id, runs: b.runs })), testLabels) as Manifest['bestBaselines'],
+    // Cross-model CKA against the reference model, from the kernels each primary run kept (pipeline/analysis/similarity.ts).
+    ...similarityField(models),
   };
   writeBundle(outDir, manifest, models, sampleBytes, [
     { file: SPLITS_FILE, data: JSON.stringify(prot.splitsFile) + '\n' },

@@ -1,0 +1,49 @@
+/**
+ * How many images the representation analyses (CKA, linear probes) use under each
+ * profile. They run inside each model's primary job on the trained model (and on the same
+ * network at its initial weights, the control), so their cost is forward passes: `images`
+ * test images (the CKA minibatches and the probes' test set; the same stratified subset for
+ * every model, so that models can be compared on them) and `probeTrain` training images for
+ * the probes, each twice (trained and initial weights). On the cpu profile's wasm backend
+ * ResNet50 infers about 40 images/s, the compact CNNs hundreds: (256 + 768) × 2 images is
+ * about 50 s for ResNet50 and a few seconds for each compact CNN. Fewer images than the
+ * split are stated as reductions (manifest.profile.reductions, kind 'analysis').
+ */
+import type { ProfileName, Reduction } from '../../schema/results.ts';
+
+export interface AnalysisSizes {
+  /** Test images (null: the whole test split). */
+  images: number | null;
+  /** Training images the probes learn from (null: the whole training split). */
+  probeTrain: number | null;
+  /** Images per CKA minibatch. */
+  batch: number;
+}
+
+export const ANALYSIS_SIZES: Record<ProfileName, AnalysisSizes> = {
+  smoke: { images: 48, probeTrain: 96, batch: 16 },
+  cpu: { images: 256, probeTrain: 768, batch: 64 },
+  full: { images: null, probeTrain: 4096, batch: 64 },
+};
+
+/** On a software WebGPU adapter (SwiftShader), where smoke trains on a few dozen images, smoke's analyses shrink likewise. */
+export const SOFTWARE_ADAPTER_SMOKE: AnalysisSizes = { images: 8, probeTrain: 16, batch: 4 };
+
+export function analysisSizes(profile: ProfileName, softwareAdapter = false): AnalysisSizes {
+  return profile === 'smoke' && softwareAdapter ? SOFTWARE_ADAPTER_SMOKE : ANALYSIS_SIZES[profile];
+}
+
+/** Bump when the analyses' code changes what they store: primary runs are redone. */
+export const ANALYSIS_VERSION = 1;
+
+/** Seeds of the analysis subsets (derived from the run's --seed, apart from every training stream). */
+export const analysisSeeds = (seed: number) => ({ images: seed * 7919 + 11, probeTrain: seed * 7919 + 13 });
+
+/** The analyses' image counts that fall short of the splits, as reductions. */
+export function analysisReductions(profile: ProfileName, sizes: { train: number; test: number }, softwareAdapter = false): Reduction[] {
+  const s = analysisSizes(profile, softwareAdapter);
+  const out: Reduction[] = [];
+  if (s.images !== null && s.images < sizes.test) out.push({ kind: 'analysis', field: 'images', value: s.images, study: sizes.test });
+  if (s.probeTrain !== null && s.probeTrain < sizes.train) out.push({ kind: 'analysis', field: 'probeTrain', value: s.probeTrain, study: sizes.train });
+  return out;
+}
