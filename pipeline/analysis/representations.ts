@@ -18,7 +18,7 @@ import type { Representations } from '../../schema/results.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import { ckaMatrix, MIN_BATCH, type LayerKernels } from './cka.ts';
 import { pooledFeatures } from './features.ts';
-import { PROBE, trainProbe } from './probes.ts';
+import { PROBE, trainProbes } from './probes.ts';
 
 export interface AnalysisImages {
   /** Test images: the CKA minibatches and the probes' test set (the same for every model). */
@@ -61,7 +61,12 @@ export async function analyseRepresentations(
   const measure = async (model: LayersModel) => {
     const test = await pooledFeatures(model, layers, data, inp.images, inp.batch);
     const train = await pooledFeatures(model, layers, data, inp.probeTrain);
-    const probes = layers.map((_, l) => trainProbe(train.features[l]!, trainLabels, test.features[l]!, testLabels, test.channels[l]!, data.numClasses));
+    const probes = trainProbes(
+      layers.map((_, l) => ({ train: train.features[l]!, test: test.features[l]!, channels: test.channels[l]! })),
+      trainLabels,
+      testLabels,
+      data.numClasses,
+    );
     return { kernels: test.kernels!, channels: test.channels, cka: ckaMatrix(test.kernels!, test.kernels!), probes };
   };
   const t = await measure(trained);

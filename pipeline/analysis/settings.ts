@@ -4,10 +4,12 @@
  * network at its initial weights, the control), so their cost is forward passes: `images`
  * test images (the CKA minibatches and the probes' test set; the same stratified subset for
  * every model, so that models can be compared on them) and `probeTrain` training images for
- * the probes, each twice (trained and initial weights). On the cpu profile's wasm backend
- * ResNet50 infers about 40 images/s, the compact CNNs hundreds: (256 + 768) × 2 images is
- * about 50 s for ResNet50 and a few seconds for each compact CNN. Fewer images than the
- * split are stated as reductions (manifest.profile.reductions, kind 'analysis').
+ * the probes, each twice (trained and initial weights), and the probes' training, which
+ * grows with probeTrain² (probes.ts). Measured on one wasm core of the 2-core build machine
+ * (random images, cpu sizes): ResNet50 about 7 s per pass over the 256 test images and 13 s
+ * over the 512 training images, its 19 probes about 11 s, so about a minute with the control;
+ * a compact CNN about 15 s. Fewer images than the split are stated as reductions
+ * (manifest.profile.reductions, kind 'analysis').
  */
 import type { ProfileName, Reduction } from '../../schema/results.ts';
 
@@ -21,9 +23,9 @@ export interface AnalysisSizes {
 }
 
 export const ANALYSIS_SIZES: Record<ProfileName, AnalysisSizes> = {
-  smoke: { images: 48, probeTrain: 96, batch: 16 },
-  cpu: { images: 256, probeTrain: 768, batch: 64 },
-  full: { images: null, probeTrain: 4096, batch: 64 },
+  smoke: { images: 16, probeTrain: 24, batch: 8 },
+  cpu: { images: 256, probeTrain: 512, batch: 64 },
+  full: { images: null, probeTrain: 2048, batch: 64 },
 };
 
 /** On a software WebGPU adapter (SwiftShader), where smoke trains on a few dozen images, smoke's analyses shrink likewise. */

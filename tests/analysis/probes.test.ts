@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import seedrandom from 'seedrandom';
-import { trainProbe } from '../../pipeline/analysis/probes.ts';
+import { trainProbe, trainProbes } from '../../pipeline/analysis/probes.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -35,5 +35,28 @@ describe('linear probe', () => {
     const r = trainProbe(train.x, train.labels, test.x, test.labels, 16, 6);
     expect(r.testAccuracy).toBeLessThan(0.3);
     expect(trainProbe(train.x, train.labels, test.x, test.labels, 16, 6)).toEqual(r);
+  });
+
+  it('trains several layers at once exactly as each alone, whatever their widths', () => {
+    const train = features(120, 6, 16, 1.5, 'train');
+    const test = features(120, 6, 16, 1.5, 'test');
+    const wide = features(120, 6, 300, 0.5, 'wide-train');
+    const wideTest = features(120, 6, 300, 0.5, 'wide-test');
+    const together = trainProbes(
+      [
+        { train: train.x, test: test.x, channels: 16 },
+        { train: wide.x, test: wideTest.x, channels: 300 },
+      ],
+      train.labels,
+      test.labels,
+      6,
+    );
+    const alone = [trainProbe(train.x, train.labels, test.x, test.labels, 16, 6), trainProbe(wide.x, wide.labels, wideTest.x, wideTest.labels, 300, 6)];
+    together.forEach((r, i) => {
+      expect(r.testCorrect).toBeCloseTo(alone[i]!.testCorrect, -0.5);
+      expect(Math.abs(r.trainAccuracy - alone[i]!.trainAccuracy)).toBeLessThan(0.02);
+    });
+    // Partly informative features: between chance and perfect.
+    expect(together[0]!.testAccuracy).toBeGreaterThan(0.4);
   });
 });

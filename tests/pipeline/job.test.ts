@@ -48,9 +48,9 @@ describe('model jobs', () => {
     const reduced = jobs['reduced-filter-cnn'].analysis!;
     expect(Array.from(tiny.images)).toEqual(Array.from(reduced.images));
     expect(Array.from(tiny.probeTrain)).toEqual(Array.from(reduced.probeTrain));
-    // Smoke: 48 of the 60 test images, 96 of the 480 training images, stratified.
-    expect(tiny.images.length).toBe(48);
-    expect(tiny.probeTrain.length).toBe(96);
+    // Smoke: 16 of the 60 test images, 24 of the 480 training images, stratified.
+    expect(tiny.images.length).toBe(16);
+    expect(tiny.probeTrain.length).toBe(24);
     expect(tiny.images.every((i) => i >= 540)).toBe(true);
     expect(tiny.probeTrain.every((i) => i < 480)).toBe(true);
     const secondary = resolveJobs(facts({ primary: false }))['tiny-cnn'];
@@ -59,7 +59,7 @@ describe('model jobs', () => {
     expect(secondary.inputsHash).not.toBe(jobs['tiny-cnn'].inputsHash);
     expect(resolveJobs(facts({ primary: false, seed: 42 }))['tiny-cnn'].inputsHash).toBe(secondary.inputsHash);
     // The reductions say so.
-    expect(getProfile('smoke', { train: 480, validation: 60, test: 60 }).reductions).toContainEqual({ kind: 'analysis', field: 'images', value: 48, study: 60 });
+    expect(getProfile('smoke', { train: 480, validation: 60, test: 60 }).reductions).toContainEqual({ kind: 'analysis', field: 'images', value: 16, study: 60 });
   });
 
   it('are plain data: a structured clone (what a worker receives) is equal to the original', () => {
