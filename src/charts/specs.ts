@@ -10,6 +10,7 @@ import { confusionMatrixSpec } from './confusion-matrix.ts';
 import { accuracyVsCostSpec } from './accuracy-vs-cost.ts';
 import { perClassF1Spec } from './per-class-f1.ts';
 import { nearestTrainSpec } from './nearest-train.ts';
+import { ckaReferenceSpec, probesByDepthSpec } from './representations.ts';
 
 export type { ChartInput, ChartLayout } from './common.ts';
 export { LAYOUTS } from './common.ts';
@@ -20,6 +21,8 @@ export const CHARTS = {
   'accuracy-vs-cost': accuracyVsCostSpec,
   'per-class-f1': perClassF1Spec,
   'nearest-train': nearestTrainSpec,
+  'cka-reference': ckaReferenceSpec,
+  'probes-by-depth': probesByDepthSpec,
 } as const satisfies Record<string, (input: ChartInput, layout?: ChartLayout) => TopLevelSpec>;
 
 export type ChartId = keyof typeof CHARTS;
