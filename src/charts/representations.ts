@@ -62,7 +62,7 @@ export function ckaReferenceSpec(input: ChartInput, layout: ChartLayout = 'wide'
       height: { step: narrow ? 14 : 16 },
       mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
       encoding: {
-        x: { field: 'reference', type: 'nominal', sort: refLayers, title: `${refName} layer`, axis: { labelAngle: -60, labelLimit: 120, labelFontSize: narrow ? 9 : 10 } },
+        x: { field: 'reference', type: 'nominal', sort: refLayers, title: `${refName} layer`, axis: { labelAngle: -60, labelLimit: 240, labelFontSize: narrow ? 9 : 10 } },
         y: { field: 'layer', type: 'nominal', sort: { field: 'row', order: 'ascending' }, title: null },
         color: { field: 'cka', type: 'quantitative', title: 'CKA', scale: { scheme: CKA_SCHEME, domain: [0, 1] }, legend: { format: '.1f', gradientLength: 120, ...(narrow ? { direction: 'horizontal' as const } : {}) } },
         tooltip: [
@@ -125,7 +125,10 @@ export function probesByDepthSpec(input: ChartInput, layout: ChartLayout = 'wide
       {
         mark: { type: 'point', filled: true, size: 30 },
         encoding: {
-          ...encoding,
+          x: encoding.x,
+          y: encoding.y,
+          color: encoding.color,
+          detail: encoding.detail,
           opacity: { condition: { test: "datum.weights === 'Trained'", value: 1 }, value: 0.4 },
           tooltip: [
             { field: 'model', title: 'Model' },
