@@ -8,10 +8,21 @@ import { getModelSpec } from '../models/registry.ts';
 import { loadImagenetWeights } from '../models/imagenet-weights.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
-import type { ModelJob } from '../run/job.ts';
-import { analyseRepresentations, type AnalysedRepresentations } from './representations.ts';
+import type { ModelId } from '../../schema/results.ts';
+import { analyseRepresentations, type AnalysedRepresentations, type AnalysisImages } from './representations.ts';
 
-export async function runAnalyses(job: ModelJob, model: LayersModel, data: ImageSet, reporter: Reporter): Promise<AnalysedRepresentations | null> {
+/** What of a model's job (run/job.ts: ModelJob) the analyses read. */
+export interface AnalysisJob {
+  id: ModelId;
+  seeds: { init: number };
+  classes: readonly string[];
+  imageSize: number;
+  imagenetWeights: { modelJson: string } | null;
+  /** Null: not a primary run, nothing to measure. */
+  analysis: AnalysisImages | null;
+}
+
+export async function runAnalyses(job: AnalysisJob, model: LayersModel, data: ImageSet, reporter: Reporter): Promise<AnalysedRepresentations | null> {
   if (!job.analysis) return null;
   const spec = getModelSpec(job.id);
   // The control: built again with the run's seed, so its weights are those training started from.
