@@ -27,6 +27,9 @@ export interface AnalysisImages {
   probeTrain: Int32Array;
   /** Images per CKA minibatch. */
   batch: number;
+  /** Test images of the corruption benchmark, and the seed of its noise. */
+  robustness: Int32Array;
+  robustnessSeed: number;
 }
 
 /** Identifies the image set, so that only models measured on the same images are compared. */
@@ -51,7 +54,7 @@ export async function analyseRepresentations(
   initial: LayersModel,
   layers: readonly string[],
   data: ImageSet,
-  inp: AnalysisImages,
+  inp: Pick<AnalysisImages, 'images' | 'probeTrain' | 'batch'>,
   controlWeights: 'random' | 'imagenet',
 ): Promise<AnalysedRepresentations> {
   const started = Date.now();

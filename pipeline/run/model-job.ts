@@ -144,7 +144,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     misclassified: misclassified.info,
-    ...(analysed ? { representations: analysed.record } : {}),
+    ...(analysed ? { representations: analysed.record, ...(analysed.robustness ? { robustness: analysed.robustness } : {}) } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();

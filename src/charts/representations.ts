@@ -141,3 +141,56 @@ export function probesByDepthSpec(input: ChartInput, layout: ChartLayout = 'wide
     ],
   };
 }
+
+export interface RobustnessPoint {
+  model: string;
+  corruption: string;
+  severity: number;
+  accuracy: number;
+}
+
+/** Accuracy per model, corruption and severity (0: clean), from ModelResult.robustness. */
+export function robustnessPoints(input: ChartInput): RobustnessPoint[] {
+  const out: RobustnessPoint[] = [];
+  for (const m of ordered(input.models)) {
+    const r = m.robustness;
+    if (!r) continue;
+    for (const c of r.corruptions) {
+      out.push({ model: m.name, corruption: c.name, severity: 0, accuracy: r.clean.accuracy });
+      c.accuracy.forEach((a, s) => out.push({ model: m.name, corruption: c.name, severity: s + 1, accuracy: a }));
+    }
+  }
+  return out;
+}
+
+/** `robustness`: accuracy against severity, one small panel per corruption, colour = model. */
+export function robustnessSpec(input: ChartInput, layout: ChartLayout = 'wide'): TopLevelSpec {
+  const points = robustnessPoints(input);
+  const models = ordered(input.models).filter((m) => m.robustness);
+  const corruptions = [...new Set(points.map((p) => p.corruption))];
+  const narrow = layout === 'narrow';
+  return {
+    $schema: SCHEMA_URL,
+    description: 'Test accuracy against corruption severity, one panel per corruption, per model.',
+    config: chartConfig(layout),
+    data: { values: points },
+    facet: { field: 'corruption', type: 'nominal', sort: corruptions, title: null },
+    columns: narrow ? 2 : 4,
+    spec: {
+      width: narrow ? 110 : 130,
+      height: narrow ? 80 : 90,
+      mark: { type: 'line', point: { filled: true, size: 16 }, strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'severity', type: 'quantitative', title: 'Severity (0 = clean)', scale: { domain: [0, 5] }, axis: { values: [0, 1, 2, 3, 4, 5], format: 'd' } },
+        y: { field: 'accuracy', type: 'quantitative', title: 'Accuracy', scale: { domain: [0, 1] }, axis: { format: '.0%', values: [0, 0.5, 1] } },
+        color: modelColour(models),
+        tooltip: [
+          { field: 'model', title: 'Model' },
+          { field: 'corruption', title: 'Corruption' },
+          { field: 'severity', title: 'Severity', type: 'quantitative' },
+          { field: 'accuracy', title: 'Accuracy', type: 'quantitative', format: '.1%' },
+        ],
+      },
+    },
+  };
+}

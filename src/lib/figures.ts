@@ -14,6 +14,7 @@ export const FIGURES = [
   'fig-propagation',
   'fig-cka-reference',
   'fig-probes-by-depth',
+  'fig-robustness',
   'fig-near-duplicates',
   'fig-nearest-train',
 ] as const;
