@@ -27,19 +27,34 @@ export interface CkaCell {
   control: number;
 }
 
-/** Every (model layer, reference layer) cell of manifest.similarity, models in bundle order. */
+/** At most this many reference layers are drawn as columns; a deeper reference is drawn by stage (see stageColumns). */
+export const MAX_CKA_COLUMNS = 12;
+
+/**
+ * The reference layers drawn as columns: all of them when few, else the first layer and the
+ * last layer of each run of layers of equal width (a stage of a network that widens as it
+ * deepens, e.g. ResNet50's stem and each stage's last block), so that the figure stays
+ * small; the text compares with every layer.
+ */
+export function stageColumns(layers: readonly { channels: number }[]): number[] {
+  if (layers.length <= MAX_CKA_COLUMNS) return layers.map((_, j) => j);
+  return layers.map((_, j) => j).filter((j) => j === 0 || j === layers.length - 1 || layers[j + 1]!.channels !== layers[j]!.channels);
+}
+
+/** The drawn (model layer, reference layer) cells of manifest.similarity, models in bundle order. */
 export function ckaCells(input: ChartInput): CkaCell[] {
   const sim = input.manifest.similarity;
   if (!sim) return [];
   const ref = input.models.find((m) => m.id === sim.reference)?.representations;
   if (!ref) return [];
+  const columns = stageColumns(ref.layers);
   const cells: CkaCell[] = [];
   for (const m of input.models) {
     const pair = sim.pairs.find((p) => p.model === m.id);
     const rep = m.representations;
     if (!pair || !rep) continue;
     rep.layers.forEach((layer, i) =>
-      ref.layers.forEach((r, j) => cells.push({ model: m.name, layer: layer.name, reference: r.name, row: i, col: j, cka: pair.trained[i]![j]!, control: pair.initial[i]![j]! })),
+      columns.forEach((j) => cells.push({ model: m.name, layer: layer.name, reference: ref.layers[j]!.name, row: i, col: j, cka: pair.trained[i]![j]!, control: pair.initial[i]![j]! })),
     );
   }
   return cells;
@@ -56,15 +71,16 @@ export function ckaReferenceSpec(input: ChartInput, layout: ChartLayout = 'wide'
     description: `Linear CKA between each model's layers and ${refName}'s layers on the same test images.`,
     config: chartConfig(layout),
     data: { values: cells },
-    facet: { row: { field: 'model', type: 'nominal', sort: models, title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } } },
+    facet: { row: { field: 'model', type: 'nominal', sort: models, title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', ...(narrow ? { labelFontSize: 12 } : {}) } } },
     spec: {
-      width: narrow ? NARROW_WIDTH : { step: 22 },
+      width: narrow ? 170 : { step: 22 },
       height: { step: narrow ? 14 : 16 },
-      mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+      // One rect per pair of layers: no per-cell ARIA text in the static SVG (the figure has its label, the caption and the text give the numbers).
+      mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5, aria: false },
       encoding: {
-        x: { field: 'reference', type: 'nominal', sort: refLayers, title: `${refName} layer`, axis: { labelAngle: -60, labelLimit: 240, labelFontSize: narrow ? 9 : 10 } },
+        x: { field: 'reference', type: 'nominal', sort: refLayers, title: `${refName} layer`, axis: { labelAngle: -60, labelLimit: 240, labelFontSize: narrow ? 11 : 10 } },
         y: { field: 'layer', type: 'nominal', sort: { field: 'row', order: 'ascending' }, title: null },
-        color: { field: 'cka', type: 'quantitative', title: 'CKA', scale: { scheme: CKA_SCHEME, domain: [0, 1] }, legend: { format: '.1f', gradientLength: 120, ...(narrow ? { direction: 'horizontal' as const } : {}) } },
+        color: { field: 'cka', type: 'quantitative', title: 'CKA', scale: { scheme: CKA_SCHEME, domain: [0, 1] }, legend: { format: '.1f', gradientLength: 120, ...(narrow ? { direction: 'horizontal' as const, orient: 'bottom' as const } : {}) } },
         tooltip: [
           { field: 'model', title: 'Model' },
           { field: 'layer', title: 'Layer' },
@@ -107,10 +123,17 @@ export function probesByDepthSpec(input: ChartInput, layout: ChartLayout = 'wide
   const narrow = layout === 'narrow';
   const low = Math.min(0.5, ...rows.map((r) => r.accuracy));
   const encoding = {
-    x: { field: 'depth', type: 'quantitative' as const, title: 'Relative depth (first layer 0, last 1)', scale: { domain: [0, 1] }, axis: { format: '.1f' } },
+    x: { field: 'depth', type: 'quantitative' as const, title: narrow ? 'Relative depth' : 'Relative depth (first layer 0, last 1)', scale: { domain: [0, 1] }, axis: { format: '.1f' } },
     y: { field: 'accuracy', type: 'quantitative' as const, title: 'Linear-probe test accuracy', scale: { domain: [Math.floor(low * 10) / 10, 1] }, axis: { format: '.0%' } },
-    color: modelColour(models),
-    strokeDash: { field: 'weights', type: 'nominal' as const, title: 'Weights', sort: ['Trained', 'Initial weights'], scale: { domain: ['Trained', 'Initial weights'], range: [[1, 0], [4, 3]] } },
+    color: { ...modelColour(models), ...(narrow ? { legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 170 } } : {}) },
+    strokeDash: {
+      field: 'weights',
+      type: 'nominal' as const,
+      title: 'Weights',
+      sort: ['Trained', 'Initial weights'],
+      scale: { domain: ['Trained', 'Initial weights'], range: [[1, 0], [4, 3]] },
+      ...(narrow ? { legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 170 } } : {}),
+    },
     detail: { field: 'weights', type: 'nominal' as const },
   };
   return {
@@ -118,77 +141,75 @@ export function probesByDepthSpec(input: ChartInput, layout: ChartLayout = 'wide
     description: 'Linear-probe test accuracy on each layer against its relative depth, per model, trained and at initial weights.',
     config: chartConfig(layout),
     data: { values: rows },
-    width: narrow ? NARROW_WIDTH : 560,
+    width: narrow ? 200 : 560,
     height: narrow ? 220 : 280,
-    layer: [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding },
-      {
-        mark: { type: 'point', filled: true, size: 30 },
-        encoding: {
-          x: encoding.x,
-          y: encoding.y,
-          color: encoding.color,
-          detail: encoding.detail,
-          opacity: { condition: { test: "datum.weights === 'Trained'", value: 1 }, value: 0.4 },
-          tooltip: [
-            { field: 'model', title: 'Model' },
-            { field: 'layer', title: 'Layer' },
-            { field: 'weights', title: 'Weights' },
-            { field: 'accuracy', title: 'Test accuracy', type: 'quantitative', format: '.2%' },
-          ],
-        },
-      },
-    ],
+    mark: { type: 'line', strokeWidth: 2, aria: false },
+    encoding: {
+      ...encoding,
+      tooltip: [
+        { field: 'model', title: 'Model' },
+        { field: 'layer', title: 'Layer' },
+        { field: 'weights', title: 'Weights' },
+        { field: 'accuracy', title: 'Test accuracy', type: 'quantitative', format: '.2%' },
+      ],
+    },
   };
 }
 
 export interface RobustnessPoint {
   model: string;
-  corruption: string;
+  /** The corruption family (noise, blur, digital, intensity). */
+  family: string;
   severity: number;
+  /** Mean accuracy over the family's corruptions at this severity (0: clean). */
   accuracy: number;
 }
 
-/** Accuracy per model, corruption and severity (0: clean), from ModelResult.robustness. */
+const FAMILY_NAMES: Record<string, string> = { noise: 'Noise', blur: 'Blur', digital: 'Digital', intensity: 'Intensity' };
+export const familyName = (family: string) => FAMILY_NAMES[family] ?? family;
+
+/** Accuracy per model, corruption family and severity (0: clean), averaged over the family's corruptions, from ModelResult.robustness. */
 export function robustnessPoints(input: ChartInput): RobustnessPoint[] {
   const out: RobustnessPoint[] = [];
   for (const m of ordered(input.models)) {
     const r = m.robustness;
     if (!r) continue;
-    for (const c of r.corruptions) {
-      out.push({ model: m.name, corruption: c.name, severity: 0, accuracy: r.clean.accuracy });
-      c.accuracy.forEach((a, s) => out.push({ model: m.name, corruption: c.name, severity: s + 1, accuracy: a }));
+    const families = [...new Set(r.corruptions.map((c) => c.family))];
+    for (const family of families) {
+      const members = r.corruptions.filter((c) => c.family === family);
+      out.push({ model: m.name, family: familyName(family), severity: 0, accuracy: r.clean.accuracy });
+      for (let s = 0; s < 5; s++) out.push({ model: m.name, family: familyName(family), severity: s + 1, accuracy: members.reduce((a, c) => a + c.accuracy[s]!, 0) / members.length });
     }
   }
   return out;
 }
 
-/** `robustness`: accuracy against severity, one small panel per corruption, colour = model. */
+/** `robustness`: accuracy against severity, one panel per corruption family (the mean over its corruptions), colour = model. */
 export function robustnessSpec(input: ChartInput, layout: ChartLayout = 'wide'): TopLevelSpec {
   const points = robustnessPoints(input);
   const models = ordered(input.models).filter((m) => m.robustness);
-  const corruptions = [...new Set(points.map((p) => p.corruption))];
+  const families = [...new Set(points.map((p) => p.family))];
   const narrow = layout === 'narrow';
   return {
     $schema: SCHEMA_URL,
-    description: 'Test accuracy against corruption severity, one panel per corruption, per model.',
+    description: 'Test accuracy against corruption severity, one panel per corruption family, per model.',
     config: chartConfig(layout),
     data: { values: points },
-    facet: { field: 'corruption', type: 'nominal', sort: corruptions, title: null },
-    columns: narrow ? 2 : 4,
+    facet: { field: 'family', type: 'nominal', sort: families, title: null, ...(narrow ? { header: { labelFontSize: 12 } } : {}) },
+    columns: narrow ? 1 : 2,
     spec: {
-      width: narrow ? 110 : 130,
-      height: narrow ? 80 : 90,
-      mark: { type: 'line', point: { filled: true, size: 16 }, strokeWidth: 1.5 },
+      width: narrow ? 200 : 260,
+      height: narrow ? 110 : 130,
+      mark: { type: 'line', strokeWidth: 1.5, aria: false },
       encoding: {
         x: { field: 'severity', type: 'quantitative', title: 'Severity (0 = clean)', scale: { domain: [0, 5] }, axis: { values: [0, 1, 2, 3, 4, 5], format: 'd' } },
         y: { field: 'accuracy', type: 'quantitative', title: 'Accuracy', scale: { domain: [0, 1] }, axis: { format: '.0%', values: [0, 0.5, 1] } },
-        color: modelColour(models),
+        color: { ...modelColour(models), ...(narrow ? { legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 170 } } : {}) },
         tooltip: [
           { field: 'model', title: 'Model' },
-          { field: 'corruption', title: 'Corruption' },
+          { field: 'family', title: 'Corruptions' },
           { field: 'severity', title: 'Severity', type: 'quantitative' },
-          { field: 'accuracy', title: 'Accuracy', type: 'quantitative', format: '.1%' },
+          { field: 'accuracy', title: 'Mean accuracy', type: 'quantitative', format: '.1%' },
         ],
       },
     },

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelResult, type Manifest } from '../../schema/results.ts';
 import { modelResult } from '../charts/fixtures.ts';
 import { probeFacts, probesText, representationVerdicts, similarityFacts, similarityText } from '../../src/lib/representations-prose.ts';
-import { ckaCells, ckaReferenceSpec, probeRows, probesByDepthSpec } from '../../src/charts/representations.ts';
+import { ckaCells, ckaReferenceSpec, probeRows, probesByDepthSpec, stageColumns } from '../../src/charts/representations.ts';
 import { compile } from 'vega-lite';
 
 const KEY = 'a'.repeat(64);
@@ -112,6 +112,10 @@ describe('representation prose', () => {
     const cells = ckaCells(input);
     expect(cells).toHaveLength(3 * 4);
     expect(cells.find((c) => c.layer === 'dense' && c.reference === 'stage4')).toMatchObject({ cka: 0.85, control: 0.5 });
+    // A deep reference is drawn by stage: its first layer and the last of each run of equal width.
+    const widths = [64, 64, 256, 256, 256, 512, 512, 512, 512, 1024, 1024, 1024, 1024, 1024, 1024, 2048, 2048, 2048, 2048].map((channels) => ({ channels }));
+    expect(stageColumns(widths)).toEqual([0, 1, 4, 8, 14, 18]);
+    expect(stageColumns(widths.slice(0, 5))).toEqual([0, 1, 2, 3, 4]);
     const rows = probeRows(input);
     expect(rows.filter((r) => r.model === 'TinyCNN' && r.weights === 'Trained').map((r) => [r.depth, r.accuracy])).toEqual([[0, 0.7], [0.5, 0.9], [1, 0.99]]);
     for (const spec of [ckaReferenceSpec(input), ckaReferenceSpec(input, 'narrow'), probesByDepthSpec(input), probesByDepthSpec(input, 'narrow')]) {
