@@ -148,7 +148,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const analysisSizes = sizesFor(run.profile.name, run.adapter?.software === true);
   const aSeeds = analysisSeeds(seed);
   // The same images for every model (they depend on the run's seed and the split only), so that models are compared on them.
-  const analysis: AnalysisImages | null = primary
+  const analysis: AnalysisImages | null = primary && analysisSizes
     ? {
         images: subset(split.test, dataset.labels, analysisSizes.images, aSeeds.images),
         probeTrain: subset(split.train, dataset.labels, analysisSizes.probeTrain, aSeeds.probeTrain),
@@ -172,7 +172,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
       // The primary run also measures its representations: what they are measured on is part of its identity.
-      ...(primary ? { analyses: { version: ANALYSIS_VERSION, sizes: analysisSizes, layers: spec.representationLayers.toString() } } : {}),
+      ...(primary && analysisSizes ? { analyses: { version: ANALYSIS_VERSION, sizes: analysisSizes, layers: spec.representationLayers.toString() } } : {}),
     });
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
     const validation = subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset);

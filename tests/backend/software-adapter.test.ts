@@ -71,6 +71,9 @@ describe('a software WebGPU adapter', () => {
     expect(Array.from(soft.testSplit)).toEqual(Array.from(soft.test));
     expect(Array.from(soft.validationSplit)).toEqual(Array.from(soft.validation));
     expect(wasm.validationSplit.length).toBeGreaterThanOrEqual(wasm.validation.length);
+    // The representation and corruption analyses are not run there.
+    expect(soft.analysis).toBeNull();
+    expect(wasm.analysis).not.toBeNull();
     expect(soft.test.length).toBe(24);
     expect(wasm.testSplit.length).toBe(60);
     expect(gpu.testSplit.length).toBe(60);
