@@ -306,6 +306,12 @@ export const Run = z.object({
   protocol: Protocol,
   seed: int,
   inputsHash: sha256,
+  /**
+   * Baselines: accuracy on the protocol's validation split (the tested k-NN's at its chosen k,
+   * logistic regression's after its last epoch), by which the best baseline is chosen, so that
+   * no choice is made on test images. Absent for models and in bundles written before it.
+   */
+  validationAccuracy: probability.optional(),
   /** null for baselines without training (nearest neighbours, majority class). */
   training: z
     .object({
@@ -447,7 +453,10 @@ export const Manifest = z.object({
   baselines: z.array(Baseline).optional(),
   /** McNemar tests: every pair of models, and every model against the best baseline, per protocol. */
   comparisons: z.array(Comparison).optional(),
-  /** Per protocol, the baseline with the highest mean test accuracy: the one the comparisons test every model against. */
+  /**
+   * Per protocol, the baseline with the highest mean validation accuracy (Run.validationAccuracy; in bundles
+   * written before it, the highest mean test accuracy): the one the comparisons test every model against.
+   */
   bestBaselines: z.partialRecord(Protocol, BaselineId).optional(),
   /** Cross-model CKA: every other model's layers against the reference model's (absent without a reference or before it was measured). */
   similarity: Similarity.optional(),

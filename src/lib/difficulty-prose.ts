@@ -30,6 +30,8 @@ export interface Difficulty {
   verdicts: ProtocolVerdict[];
   resnetInit: 'imagenet' | 'random' | null;
   hasComparisons: boolean;
+  /** Whether the pipeline chose the best baseline on validation accuracy (every baseline run states it). */
+  bestOnValidation: boolean;
 }
 
 export function computeDifficulty(manifest: Manifest, models: readonly ModelResult[]): Difficulty {
@@ -56,6 +58,7 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
     verdicts,
     resnetInit: reference?.initialWeights.kind ?? null,
     hasComparisons: (manifest.comparisons ?? []).some((c) => c.perSeed.length > 0),
+    bestOnValidation: (manifest.baselines ?? []).length > 0 && (manifest.baselines ?? []).every((b) => b.runs.every((r) => r.validationAccuracy !== undefined)),
   };
 }
 
@@ -134,7 +137,8 @@ export function baselinesText(d: Difficulty): string | null {
       : ` (k chosen on the validation images: ${list(ks.map((p) => `${r.chosenK![p]} on the ${PROTOCOL_NAMES[p]}`))})`;
     return `${r.name}${k} ${list(on)}`;
   });
-  return `Methods with little or no learning set the bar: ${items.join('; ')}.`;
+  const chosen = d.bestOnValidation ? ' The one every model is tested against below is the most accurate of them on the validation images, so none is picked on the test images.' : '';
+  return `Methods with little or no learning set the bar: ${items.join('; ')}.${chosen}`;
 }
 
 /** How the models' accuracy changes from the per-image to the grouped split. */

@@ -168,5 +168,10 @@ describe('the difficulty section’s sentences', () => {
     expect(baselinesText(computeDifficulty(manifest({ baselines: [knn({ image: 3, grouped: 7 })] }), [tiny]))).toContain(
       'k-NN (k chosen on the validation images: 3 on the per-image split and 7 on the grouped split)',
     );
+    // Where every baseline run states its validation accuracy, the text says the best one was chosen on it.
+    const withValidation = (b: ReturnType<typeof knn>) => ({ ...b, runs: (b.runs ?? []).map((r) => ({ ...r, validationAccuracy: 0.9 })) });
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [withValidation(knn({ image: 5, grouped: 5 }))] }), [tiny]))).toContain(
+      'The one every model is tested against below is the most accurate of them on the validation images, so none is picked on the test images.',
+    );
   });
 });
