@@ -12,7 +12,7 @@
  * gives an empty chart (the paper then leaves the section out).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { chartConfig, modelColour, NARROW_WIDTH, ordered, SCHEMA_URL, type ChartInput, type ChartLayout } from './common.ts';
+import { chartConfig, modelColour, ordered, SCHEMA_URL, type ChartInput, type ChartLayout } from './common.ts';
 
 export const CKA_SCHEME = 'blues';
 
