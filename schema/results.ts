@@ -79,10 +79,9 @@ export const Reduction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('software-adapter') }),
   /**
    * The representation analyses (CKA, linear probes) on fewer images than the split:
-   * `images` test images of `study`, or the probes trained on `probeTrain` training images of `study`;
-   * `robustness`: the corruption benchmark on that many test images of `study`.
+   * `images` test images of `study`, or the probes trained on `probeTrain` training images of `study`.
    */
-  z.object({ kind: z.literal('analysis'), field: z.enum(['images', 'probeTrain', 'robustness']), value: int.positive(), study: int.positive() }),
+  z.object({ kind: z.literal('analysis'), field: z.enum(['images', 'probeTrain']), value: int.positive(), study: int.positive() }),
 ]);
 export type Reduction = z.infer<typeof Reduction>;
 
@@ -627,33 +626,6 @@ export const Representations = z.object({
 });
 export type Representations = z.infer<typeof Representations>;
 
-/**
- * Robustness to realistic corruptions (pipeline/analysis/corruptions.ts, after the families
- * MedMNIST-C applies to CT and X-ray): accuracy and balanced error (1 − mean per-class recall)
- * on `images` seeded test images, clean and under each corruption at severities 1–5 (the
- * arrays, in severity order). The corrupted images are made in memory from `seed`, never
- * stored. Absent in bundles written before it was measured.
- */
-export const Robustness = z.object({
-  images: int.positive(),
-  seed: int,
-  clean: z.object({ accuracy: probability, balancedError: probability }),
-  corruptions: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      family: z.string(),
-      /** What the per-severity `levels` are. */
-      parameter: z.string(),
-      levels: z.array(z.number()).length(5),
-      accuracy: z.array(probability).length(5),
-      balancedError: z.array(probability).length(5),
-    }),
-  ),
-  seconds: z.number().nonnegative(),
-});
-export type Robustness = z.infer<typeof Robustness>;
-
 /** How a model was trained, recorded from the pipeline's own training code (see pipeline/train/). */
 export const TrainingMethod = z.object({
   optimizer: z.object({
@@ -747,8 +719,6 @@ const ModelResultFields = z.object({
   misclassified: Misclassified.optional(),
   /** CKA between its layers and linear probes by depth, with their initial-weights control (absent in bundles written before it was measured). */
   representations: Representations.optional(),
-  /** Accuracy and balanced error under corruptions at five severities (absent in bundles written before it was measured). */
-  robustness: Robustness.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

@@ -27,9 +27,6 @@ export interface AnalysisImages {
   probeTrain: Int32Array;
   /** Images per CKA minibatch. */
   batch: number;
-  /** Test images of the corruption benchmark, and the seed of its noise. */
-  robustness: Int32Array;
-  robustnessSeed: number;
 }
 
 /** Identifies the image set, so that only models measured on the same images are compared. */
@@ -54,7 +51,7 @@ export async function analyseRepresentations(
   initial: LayersModel,
   layers: readonly string[],
   data: ImageSet,
-  inp: Pick<AnalysisImages, 'images' | 'probeTrain' | 'batch'>,
+  inp: AnalysisImages,
   controlWeights: 'random' | 'imagenet',
 ): Promise<AnalysedRepresentations> {
   const started = Date.now();

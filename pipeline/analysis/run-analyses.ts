@@ -9,15 +9,7 @@ import { loadImagenetWeights } from '../models/imagenet-weights.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import type { ModelId } from '../../schema/results.ts';
-import type { Robustness } from '../../schema/results.ts';
 import { analyseRepresentations, type AnalysedRepresentations, type AnalysisImages } from './representations.ts';
-import { measureRobustness } from './robustness.ts';
-
-/** What the analyses of a primary run leave: its representations (and their kernels) and its robustness. */
-export interface AnalysisOutcome extends AnalysedRepresentations {
-  /** Null where the profile runs no corruption benchmark (smoke on a software adapter). */
-  robustness: Robustness | null;
-}
 
 /** What of a model's job (run/job.ts: ModelJob) the analyses read. */
 export interface AnalysisJob {
@@ -30,7 +22,7 @@ export interface AnalysisJob {
   analysis: AnalysisImages | null;
 }
 
-export async function runAnalyses(job: AnalysisJob, model: LayersModel, data: ImageSet, reporter: Reporter): Promise<AnalysisOutcome | null> {
+export async function runAnalyses(job: AnalysisJob, model: LayersModel, data: ImageSet, reporter: Reporter): Promise<AnalysedRepresentations | null> {
   if (!job.analysis) return null;
   const spec = getModelSpec(job.id);
   // The control: built again with the run's seed, so its weights are those training started from.
@@ -41,10 +33,7 @@ export async function runAnalyses(job: AnalysisJob, model: LayersModel, data: Im
     reporter.log(`${spec.name}: CKA and linear probes on ${layers.length} layers (${job.analysis.images.length} test images, probes trained on ${job.analysis.probeTrain.length}), trained and initial weights`);
     const out = await analyseRepresentations(model, initial, layers, data, job.analysis, job.imagenetWeights ? 'imagenet' : 'random');
     reporter.log(`${spec.name}: representation analyses took ${out.record.seconds.toFixed(1)} s`);
-    if (job.analysis.robustness.length === 0) return { ...out, robustness: null };
-    const robustness = await measureRobustness(model, data, job.analysis.robustness, job.analysis.robustnessSeed);
-    reporter.log(`${spec.name}: corruption benchmark on ${robustness.images} test images took ${robustness.seconds.toFixed(1)} s`);
-    return { ...out, robustness };
+    return out;
   } finally {
     initial.dispose();
   }

@@ -8,9 +8,7 @@
  * grows with probeTrain² (probes.ts). Measured on one wasm core of the 2-core build machine
  * (random images, cpu sizes): ResNet50 about 7 s per pass over the 256 test images and 13 s
  * over the 512 training images, its 19 probes about 11 s, so about a minute with the control;
- * a compact CNN about 15 s. The corruption benchmark infers 65 corrupted copies of each of its
- * images (13 corruptions × 5 severities): 60 images are about 100 s for ResNet50 and 10 s for a
- * compact CNN. Fewer images than the split are stated as reductions
+ * a compact CNN about 15 s. Fewer images than the split are stated as reductions
  * (manifest.profile.reductions, kind 'analysis').
  */
 import type { ProfileName, Reduction } from '../../schema/results.ts';
@@ -22,14 +20,12 @@ export interface AnalysisSizes {
   probeTrain: number | null;
   /** Images per CKA minibatch. */
   batch: number;
-  /** Test images of the corruption benchmark (null: the whole test split; 0: not run): 13 corruptions × 5 severities each. */
-  robustness: number | null;
 }
 
 export const ANALYSIS_SIZES: Record<ProfileName, AnalysisSizes> = {
-  smoke: { images: 16, probeTrain: 24, batch: 8, robustness: 6 },
-  cpu: { images: 256, probeTrain: 512, batch: 64, robustness: 60 },
-  full: { images: null, probeTrain: 2048, batch: 64, robustness: null },
+  smoke: { images: 16, probeTrain: 24, batch: 8 },
+  cpu: { images: 256, probeTrain: 512, batch: 64 },
+  full: { images: null, probeTrain: 2048, batch: 64 },
 };
 
 /**
@@ -45,7 +41,7 @@ export function analysisSizes(profile: ProfileName, softwareAdapter = false): An
 export const ANALYSIS_VERSION = 1;
 
 /** Seeds of the analysis subsets (derived from the run's --seed, apart from every training stream). */
-export const analysisSeeds = (seed: number) => ({ images: seed * 7919 + 11, probeTrain: seed * 7919 + 13, robustness: seed * 7919 + 17 });
+export const analysisSeeds = (seed: number) => ({ images: seed * 7919 + 11, probeTrain: seed * 7919 + 13 });
 
 /** The analyses' image counts that fall short of the splits, as reductions. */
 export function analysisReductions(profile: ProfileName, sizes: { train: number; test: number }, softwareAdapter = false): Reduction[] {
@@ -54,6 +50,5 @@ export function analysisReductions(profile: ProfileName, sizes: { train: number;
   if (!s) return out;
   if (s.images !== null && s.images < sizes.test) out.push({ kind: 'analysis', field: 'images', value: s.images, study: sizes.test });
   if (s.probeTrain !== null && s.probeTrain < sizes.train) out.push({ kind: 'analysis', field: 'probeTrain', value: s.probeTrain, study: sizes.train });
-  if (s.robustness !== null && s.robustness > 0 && s.robustness < sizes.test) out.push({ kind: 'analysis', field: 'robustness', value: s.robustness, study: sizes.test });
   return out;
 }

@@ -153,8 +153,6 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
         images: subset(split.test, dataset.labels, analysisSizes.images, aSeeds.images),
         probeTrain: subset(split.train, dataset.labels, analysisSizes.probeTrain, aSeeds.probeTrain),
         batch: analysisSizes.batch,
-        robustness: analysisSizes.robustness === 0 ? new Int32Array(0) : subset(split.test, dataset.labels, analysisSizes.robustness, aSeeds.robustness),
-        robustnessSeed: aSeeds.robustness,
       }
     : null;
   for (const id of run.models) {

@@ -144,7 +144,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     softmax: acts.softmax,
     browser: browser ? { modelFile: browserModelPath(id), ...browser.record } : null,
     misclassified: misclassified.info,
-    ...(analysed ? { representations: analysed.record, ...(analysed.robustness ? { robustness: analysed.robustness } : {}) } : {}),
+    ...(analysed ? { representations: analysed.record } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();

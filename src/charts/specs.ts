@@ -10,7 +10,7 @@ import { confusionMatrixSpec } from './confusion-matrix.ts';
 import { accuracyVsCostSpec } from './accuracy-vs-cost.ts';
 import { perClassF1Spec } from './per-class-f1.ts';
 import { nearestTrainSpec } from './nearest-train.ts';
-import { ckaReferenceSpec, probesByDepthSpec, robustnessSpec } from './representations.ts';
+import { ckaReferenceSpec, probesByDepthSpec } from './representations.ts';
 
 export type { ChartInput, ChartLayout } from './common.ts';
 export { LAYOUTS } from './common.ts';
@@ -23,7 +23,6 @@ export const CHARTS = {
   'nearest-train': nearestTrainSpec,
   'cka-reference': ckaReferenceSpec,
   'probes-by-depth': probesByDepthSpec,
-  robustness: robustnessSpec,
 } as const satisfies Record<string, (input: ChartInput, layout?: ChartLayout) => TopLevelSpec>;
 
 export type ChartId = keyof typeof CHARTS;

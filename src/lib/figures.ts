@@ -14,7 +14,6 @@ export const FIGURES = [
   'fig-propagation',
   'fig-cka-reference',
   'fig-probes-by-depth',
-  'fig-robustness',
   'fig-near-duplicates',
   'fig-nearest-train',
 ] as const;

@@ -22,9 +22,7 @@ export function reductionClause(r: Reduction): string {
     case 'analysis':
       return r.field === 'images'
         ? `the representation analyses (CKA, linear probes) use a stratified subset of ${int(r.value)} of the ${int(r.study)} test images`
-        : r.field === 'probeTrain'
-          ? `the linear probes learn from a stratified subset of ${int(r.value)} of the ${int(r.study)} training images`
-          : `the corruption benchmark uses a stratified subset of ${int(r.value)} of the ${int(r.study)} test images`;
+        : `the linear probes learn from a stratified subset of ${int(r.value)} of the ${int(r.study)} training images`;
     case 'seeds':
       return `${plural(r.value, 'seed')} per protocol instead of ${r.study}`;
     case 'random-init':

@@ -24,7 +24,7 @@ function datasetReference(): Reference | null {
   return { id: 'dataset', text: `${info.citation.replace(/\s+$/, '')}${terms}`, ...(info.url ? { url: info.url } : {}) };
 }
 
-/** The analyses' methods (representations, robustness), cited only where the bundle has their measurements, in the order the paper cites them. */
+/** The representation analyses' methods, cited only where the bundle has their measurements. */
 function representationReferences(): Reference[] {
   const { manifest, models } = getBundle();
   const out: Reference[] = [];
@@ -46,12 +46,6 @@ function representationReferences(): Reference[] {
       id: 'probes',
       text: 'G. Alain and Y. Bengio. Understanding intermediate layers using linear classifier probes. International Conference on Learning Representations (ICLR), workshop track, 2017.',
       url: 'https://arxiv.org/abs/1610.01644',
-    });
-  if (models.some((m) => m.robustness))
-    out.push({
-      id: 'medmnist-c',
-      text: 'F. Di Salvo, S. Doerrich and C. Ledig. MedMNIST-C: comprehensive benchmark and improved classifier robustness by simulating realistic image corruptions. arXiv:2406.17536, 2024.',
-      url: 'https://arxiv.org/abs/2406.17536',
     });
   return out;
 }
