@@ -6,6 +6,7 @@
  */
 import { BUDGET_FIELDS, type Budget, type Profile, type ProfileName, type Reduction } from '../schema/results.ts';
 import { MODEL_LIST, type ModelSpec } from './models/registry.ts';
+import { analysisReductions } from './analysis/settings.ts';
 
 /** The study's budget, which `full` reproduces: all training images, 10 epochs, Adam 1e-3, batch 64. */
 export const STUDY_BUDGET: Budget = {
@@ -176,6 +177,7 @@ export function getProfile(
   for (const m of models) if (seeds[m.id]! < STUDY_SEEDS) reductions.push({ kind: 'seeds', subject: m.id, value: seeds[m.id]!, study: STUDY_SEEDS });
   const lr = shrink ? SOFTWARE_ADAPTER_LOGISTIC : def.logisticRegression;
   reductions.push(...budgetReductions(LOGISTIC_ID, lr, sizes).filter((r) => r.kind === 'budget' && (r.field === 'epochs' || r.field === 'trainLimit')));
+  reductions.push(...analysisReductions(name, sizes, shrink));
   return { name, description: def.description, studyBudget: STUDY_DESCRIPTION, budgets, reductions, seeds, logisticRegression: lr };
 }
 

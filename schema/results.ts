@@ -77,6 +77,11 @@ export const Reduction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('random-init'), subject: z.string(), reason: z.string() }),
   /** Trained on a software WebGPU adapter: the smoke budget cut to a few dozen images, the export judged on the test subset, latency at batch 1 and 16. */
   z.object({ kind: z.literal('software-adapter') }),
+  /**
+   * The representation analyses (CKA, linear probes) on fewer images than the split:
+   * `images` test images of `study`, or the probes trained on `probeTrain` training images of `study`.
+   */
+  z.object({ kind: z.literal('analysis'), field: z.enum(['images', 'probeTrain']), value: int.positive(), study: int.positive() }),
 ]);
 export type Reduction = z.infer<typeof Reduction>;
 
@@ -335,6 +340,12 @@ export const Run = z.object({
   protocol: Protocol,
   seed: int,
   inputsHash: sha256,
+  /**
+   * Baselines: accuracy on the protocol's validation split (the tested k-NN's at its chosen k,
+   * logistic regression's after its last epoch), by which the best baseline is chosen, so that
+   * no choice is made on test images. Absent for models and in bundles written before it.
+   */
+  validationAccuracy: probability.optional(),
   /** null for baselines without training (nearest neighbours, majority class). */
   training: z
     .object({
@@ -434,6 +445,12 @@ export const Baseline = z.object({
   }),
   /** k-NN: validation accuracy of each k tried, per protocol; the chosen k is the best. */
   kSelection: z.partialRecord(Protocol, z.array(z.object({ k: int.positive(), accuracy: probability }))).nullable(),
+  /**
+   * k-NN: the k used on each protocol's test images, chosen on its validation images alone
+   * (the smallest k among the most accurate in kSelection). Absent for the other baselines
+   * and in bundles written before it was stated (then the best of kSelection).
+   */
+  chosenK: z.partialRecord(Protocol, int.positive()).optional(),
   runs: z.array(Run).min(1),
   summary: z.partialRecord(Protocol, ProtocolSummary),
   /** Under corruptions, on the primary protocol (the first seed's run); absent where not measured. */
@@ -488,6 +505,30 @@ export const ModelEntry = z.object({
   status: z.enum(['trained', 'reused']),
 });
 
+/**
+ * Linear CKA between each model's layers and the reference model's (role 'reference'),
+ * computed when the bundle is assembled from the kernels each model's primary run kept
+ * (the same test images and minibatches: Representations.imagesKey).
+ */
+export const Similarity = z.object({
+  /** The reference model's id; its layers are the columns. */
+  reference: ModelId,
+  images: int.positive(),
+  imagesKey: sha256,
+  pairs: z.array(
+    z.object({
+      model: ModelId,
+      /** model layers × reference layers, both trained. */
+      trained: z.array(z.array(z.number())),
+      /** The control: the model at its initial weights against the trained reference. */
+      initial: z.array(z.array(z.number())),
+    }),
+  ),
+  /** Models left out, each with why (no stored kernels, other images). */
+  missing: z.array(z.object({ model: ModelId, reason: z.string() })),
+});
+export type Similarity = z.infer<typeof Similarity>;
+
 export const Manifest = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   profile: Profile,
@@ -508,10 +549,15 @@ export const Manifest = z.object({
   baselines: z.array(Baseline).optional(),
   /** McNemar tests: every pair of models, and every model against the best baseline, per protocol. */
   comparisons: z.array(Comparison).optional(),
-  /** Per protocol, the baseline with the highest mean test accuracy: the one the comparisons test every model against. */
+  /**
+   * Per protocol, the baseline with the highest mean validation accuracy (Run.validationAccuracy; in bundles
+   * written before it, the highest mean test accuracy): the one the comparisons test every model against.
+   */
   bestBaselines: z.partialRecord(Protocol, BaselineId).optional(),
   /** The corruptions behind each method's `robustness` (absent before they were measured). */
   corruptions: Corruptions.optional(),
+  /** Cross-model CKA: every other model's layers against the reference model's (absent without a reference or before it was measured). */
+  similarity: Similarity.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -565,11 +611,6 @@ export const WeightEncoding = z.enum(WEIGHT_ENCODINGS);
 export type WeightEncoding = z.infer<typeof WeightEncoding>;
 
 /**
- * A model exported for the browser (tfjs layers format), with its weights in the smallest
- * encoding whose test accuracy is within `tolerance` of the float model's. Both
- * accuracies are measured by the pipeline on the same `testImages` images.
- */
-/**
  * A uint8 encoding made more compressible (pipeline/export/quantise.ts): in each tensor holding
  * at least a quarter of the model's weights, the codes lie on every `step`-th uint8 code
  * counted from the code of 0, and the `prune` fraction smallest in magnitude are 0.
@@ -577,6 +618,13 @@ export type WeightEncoding = z.infer<typeof WeightEncoding>;
 export const Coarsening = z.object({ step: int.positive(), prune: z.number().min(0).max(1) });
 export type Coarsening = z.infer<typeof Coarsening>;
 
+/**
+ * A model exported for the browser (tfjs layers format), with its weights in the smallest
+ * encoding whose accuracy is within `tolerance` of the float model's on the images that
+ * `selection` names (validation images; absent in bundles written before issue #21: the
+ * test images). `floatAccuracy` and `accuracy` are measured after the choice, on the same
+ * `testImages` test images.
+ */
 export const BrowserModel = z.object({
   /** Bundle-relative path of model.json; its weight file (weights.bin) lies beside it. */
   modelFile: z.string(),
@@ -584,13 +632,19 @@ export const BrowserModel = z.object({
   /** Size of the weight file. */
   weightBytes: count,
   testImages: count.positive(),
-  /** Accuracy of the float32 model on those images. */
+  /** Test accuracy of the float32 model on those images. */
   floatAccuracy: probability,
-  /** Accuracy of the exported (dequantised) model on the same images. */
+  /** Test accuracy of the chosen export (dequantised) on the same images: measured once, after the choice. */
   accuracy: probability,
   /** Largest allowed accuracy drop, as a fraction (0.0005 = 0.05 percentage points). */
   tolerance: z.number().nonnegative(),
-  /** Every encoding tried, in the order tried, with its weight bytes and test accuracy (float32 is the float model itself). */
+  /**
+   * Where the encoding was chosen: `images` validation images, on which the float model scored
+   * `floatAccuracy`; the candidates' accuracies are on them. Absent in bundles written before
+   * it was added, whose encodings were chosen on the test images (candidates: test accuracy).
+   */
+  selection: z.object({ split: z.literal('validation'), images: count.positive(), floatAccuracy: probability }).optional(),
+  /** Every encoding tried, in the order tried, with its weight bytes and accuracy on the selection images (see `selection`; float32 is the float model itself). */
   candidates: z.array(z.object({ encoding: WeightEncoding, weightBytes: count, accuracy: probability, coarsening: Coarsening.optional(), gzipBytes: count.optional() })).min(1),
   /** uint8 only: how the codes of the largest tensors were made more compressible (absent: plain). */
   coarsening: Coarsening.optional(),
@@ -627,6 +681,49 @@ export const Misclassified = z.object({
   ),
 });
 export type Misclassified = z.infer<typeof Misclassified>;
+
+/**
+ * What a model's layers represent (pipeline/analysis/), measured in its primary run on the
+ * trained model and, as a control, on the same network at its initial weights. Features
+ * are each representation layer's output averaged over its spatial positions (one value per
+ * channel). Absent in bundles written before it was measured.
+ */
+export const Representations = z.object({
+  pooling: z.literal('global-average'),
+  /** The representation layers, in forward order (the rows and columns of the matrices below). */
+  layers: z.array(z.object({ name: z.string(), type: z.string(), channels: int.positive() })).min(1),
+  /** Test images measured: a stratified seeded subset of the primary protocol's test split, the same for every model of the run. */
+  images: int.positive(),
+  /** Images in each CKA minibatch, in order. */
+  minibatches: z.array(int.positive()).min(1),
+  /** sha256 of the images and minibatch size: models are compared with each other only on the same images. */
+  imagesKey: sha256,
+  /** The control's weights: the initial weights training started from (random, seeded; or ImageNet's). */
+  control: z.enum(['random', 'imagenet']),
+  /**
+   * Linear CKA (Kornblith et al. 2019) between every pair of layers (layers × layers), with the
+   * unbiased minibatch HSIC estimator (Nguyen, Raghu & Kornblith 2021): HSIC averaged over the
+   * minibatches, then the ratio. `trained`: the trained model; `initial`: the control.
+   */
+  cka: z.object({ trained: z.array(z.array(z.number())), initial: z.array(z.array(z.number())) }),
+  /**
+   * Linear probes (Alain & Bengio 2016), one per layer: test accuracy of a linear softmax
+   * classifier on the layer's pooled features, trained on `trainImages` training images and
+   * scored on the `testImages` test images above; `trained` and `initial` as for CKA;
+   * `trainedTrainAccuracy`: the trained model's probes on their own training images.
+   */
+  probes: z.object({
+    method: z.string(),
+    trainImages: int.positive(),
+    testImages: int.positive(),
+    trained: z.array(probability),
+    initial: z.array(probability),
+    trainedTrainAccuracy: z.array(probability),
+  }),
+  /** Time the analyses took in the primary run. */
+  seconds: z.number().nonnegative(),
+});
+export type Representations = z.infer<typeof Representations>;
 
 /** How a model was trained, recorded from the pipeline's own training code (see pipeline/train/). */
 export const TrainingMethod = z.object({
@@ -722,6 +819,8 @@ const ModelResultFields = z.object({
   /** The primary run's balanced error under corruptions (absent where not measured). */
   robustness: Robustness.optional(),
   saliency: Saliency.optional(),
+  /** CKA between its layers and linear probes by depth, with their initial-weights control (absent in bundles written before it was measured). */
+  representations: Representations.optional(),
   trainedAt: isoTime,
   /** Every run: both protocols × every seed (the primary run, image protocol and first seed, included). */
   runs: z.array(Run).optional(),

@@ -7,8 +7,9 @@
  * For measuring changes to the export on a real run's models in minutes rather than a
  * 45-minute build. One caveat, stated in its output: the model cache keeps no float
  * weights, so the starting point is the bundle's exported model (its uint8 or uint16
- * weights decoded by tfjs), while the gate compares with the float model's test accuracy
- * recorded in the bundle. `npm run build` exports from the float weights.
+ * weights decoded by tfjs), so the gate compares each encoding's validation accuracy with
+ * that exported model's, and the float model's test accuracy is the one recorded in the
+ * bundle. `npm run build` exports from the float weights.
  */
 import { cpSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,6 +40,7 @@ const splits = JSON.parse(readFileSync(join(bundle, 'splits.json'), 'utf8')) as 
 if (splits.files.join('\n') !== ds.files.join('\n')) throw new Error(`${bundle}/splits.json: its files are not the dataset's, in its order`);
 const primary = manifest.protocols?.[0]?.protocol ?? 'image';
 const test = Int32Array.from([...splits.membership[primary]!].flatMap((c, i) => (c === 't' ? [i] : [])));
+const validation = Int32Array.from([...splits.membership[primary]!].flatMap((c, i) => (c === 'v' ? [i] : [])));
 const index = new Map(ds.files.map((f, i) => [f, i]));
 const samples = Int32Array.from(manifest.samples.files.map((f) => index.get(f)!));
 
@@ -52,7 +54,7 @@ for (const id of MODEL_LIST.filter((m) => m.browser).map((m) => m.id)) {
   if (result.browser.testImages !== test.length) throw new Error(`${id}: its export was judged on ${result.browser.testImages} images, the ${primary} test split has ${test.length}`);
   console.log(`${id}: from its ${describeVariant(result.browser)} export; float model ${floatCorrect}/${test.length} correct (recorded)`);
   const t0 = Date.now();
-  const { files, record } = await exportForBrowser(start, data, test, samples, { floatCorrect, log: (l) => console.log(`  ${l}`) });
+  const { files, record } = await exportForBrowser(start, data, { validation, test }, samples, { floatTestCorrect: floatCorrect, log: (l) => console.log(`  ${l}`) });
   start.dispose();
   const browser = { modelFile: result.browser.modelFile, ...record };
   writeFileSync(join(out, modelJsonPath(id)), JSON.stringify(ModelResult.parse({ ...result, browser })));

@@ -183,18 +183,21 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
     const key = `${inp.fingerprint}:${protocol}:${seed}`;
     const m = majorityClass(labelsOf(s.train, data.labels), c);
     const constant = new Uint8Array(s.test.length).fill(m);
-    majority.push(fixedRun(protocol, seed, `majority:${key}`, testLabels, oneHot(constant, c), constant, classes));
+    const validationLabels = labelsOf(s.validation, data.labels);
+    const majorityValidation = validationLabels.length ? validationLabels.filter((y) => y === m).length / validationLabels.length : 0;
+    majority.push({ ...fixedRun(protocol, seed, `majority:${key}`, testLabels, oneHot(constant, c), constant, classes), validationAccuracy: majorityValidation });
 
     const nb = neighbours[protocol];
+    // Every k's validation accuracy (1-NN's is k = 1's): the best baseline is chosen on them.
+    const tried = chooseK(nb.validation.index, nb.k, validationLabels, data.labels, c);
     const one = knnVote(nb.test.index, nb.k, 1, data.labels, c);
-    nn.push(fixedRun(protocol, seed, `1-nn:${key}`, testLabels, one.probs, one.predicted, classes));
+    nn.push({ ...fixedRun(protocol, seed, `1-nn:${key}`, testLabels, one.probs, one.predicted, classes), validationAccuracy: tried.find((t) => t.k === 1)!.accuracy });
 
-    const tried = chooseK(nb.validation.index, nb.k, labelsOf(s.validation, data.labels), data.labels, c);
     kSelection[protocol] = tried;
     const best = tried.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     chosenK[protocol] = best.k;
     const voted = knnVote(nb.test.index, nb.k, best.k, data.labels, c);
-    knn.push(fixedRun(protocol, seed, `k-nn:${best.k}:${key}`, testLabels, voted.probs, voted.predicted, classes));
+    knn.push({ ...fixedRun(protocol, seed, `k-nn:${best.k}:${key}`, testLabels, voted.probs, voted.predicted, classes), validationAccuracy: best.accuracy });
     inp.reporter.log(
       `baselines (${protocol}): majority ${(majority.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %, 1-NN ${(nn.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %, ` +
         `k-NN (k = ${best.k}, chosen on validation) ${(knn.at(-1)!.evaluation.accuracy * 100).toFixed(2)} %`,
@@ -207,7 +210,13 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
     inp.reporter.log(`baselines under corruptions (1-NN, k-NN) on ${inp.robustness.images.length} test images: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   const logistic: Run[] = [];
-  for (const protocol of PROTOCOLS) for (const s of inp.seeds) logistic.push(await logisticRun(inp, protocol, s));
+  for (const protocol of PROTOCOLS)
+    for (const s of inp.seeds) {
+      const run = await logisticRun(inp, protocol, s);
+      // The tested weights are the last epoch's (TESTED_CHECKPOINT): their validation accuracy is the last epoch's.
+      const last = run.training?.history.at(-1);
+      logistic.push(last ? { ...run, validationAccuracy: last.valAccuracy } : run);
+    }
 
   const nnCost = {
     storedNumbers: trainSize * POOLED_DIM,
@@ -241,6 +250,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
       description: `The majority class of the k nearest training images (k from ${K_CANDIDATES.join(', ')}, chosen by validation accuracy; ties go to the nearer image's class).`,
       cost: nnCost,
       kSelection,
+      chosenK,
       runs: knn,
       summary: summaries(knn),
       ...(robust ? { robustness: robust.knn } : {}),

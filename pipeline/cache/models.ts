@@ -21,6 +21,11 @@ export interface StoredModel {
   browser: ExportedFiles | null;
   /** The misclassified test images' pixels (result.misclassified), absent for models stored before they were kept. */
   misclassified?: Uint8Array;
+  /**
+   * gzip of the linear kernels of result.representations' layers (pipeline/analysis/representations.ts):
+   * kept in the cache only, for cross-model CKA when the bundle is assembled; absent for a model taken from a bundle.
+   */
+  representationKernels?: Uint8Array;
 }
 
 /**
@@ -39,6 +44,9 @@ function readExport(folder: string, result: ModelResult): ExportedFiles | null |
   return files.weights.length === result.browser.weightBytes ? files : undefined;
 }
 
+/** The representation analyses' kernels beside a cached result (see StoredModel.representationKernels). */
+export const REPRESENTATION_KERNELS_FILE = 'representation-kernels.f32.gz';
+
 export function modelDir(cacheDir: string, id: ModelId, inputsHash: string): string {
   return join(cacheDir, 'models', `${id}-${inputsHash.slice(0, 16)}`);
 }
@@ -53,6 +61,7 @@ export function loadFromCache(cacheDir: string, id: ModelId, inputsHash: string)
   const jsonFile = join(dir, 'result.json');
   const activationsFile = join(dir, 'activations.u8.gz');
   const misclassifiedFile = join(dir, 'misclassified.u8');
+  const kernelsFile = join(dir, REPRESENTATION_KERNELS_FILE);
   if (!existsSync(jsonFile) || !existsSync(activationsFile)) return null;
   try {
     const parsed = ModelResult.safeParse(JSON.parse(readFileSync(jsonFile, 'utf8')));
@@ -62,6 +71,10 @@ export function loadFromCache(cacheDir: string, id: ModelId, inputsHash: string)
     if (parsed.data.misclassified && !existsSync(misclassifiedFile)) return null;
     const stored: StoredModel = { result: parsed.data, activationsGz: new Uint8Array(readFileSync(activationsFile)), browser };
     if (parsed.data.misclassified) stored.misclassified = new Uint8Array(readFileSync(misclassifiedFile));
+    if (parsed.data.representations) {
+      if (!existsSync(kernelsFile)) return null;
+      stored.representationKernels = new Uint8Array(readFileSync(kernelsFile));
+    }
     return stored;
   } catch {
     return null;
@@ -93,6 +106,7 @@ export function saveToCache(cacheDir: string, stored: StoredModel): void {
     writeFileAtomic(join(dir, 'browser', 'model.json'), stored.browser.modelJson);
   }
   if (stored.misclassified) writeFileAtomic(join(dir, 'misclassified.u8'), stored.misclassified);
+  if (stored.representationKernels) writeFileAtomic(join(dir, REPRESENTATION_KERNELS_FILE), stored.representationKernels);
   writeFileAtomic(join(dir, 'result.json'), JSON.stringify(stored.result, null, 1));
 }
 

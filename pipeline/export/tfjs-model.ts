@@ -2,10 +2,12 @@
  * The browser export of a trained model: tfjs layers format (model.json + one weight
  * file), weights in the smallest encoding that costs nothing measurable. Each candidate
  * encoding is decoded by tfjs itself (`loadLayersModel` from memory, the code path the
- * browser takes) and evaluated on the whole test split; the first, smallest first, whose
+ * browser takes) and evaluated on the validation split; the first, smallest first, whose
  * accuracy is within the tolerance of the float model's is kept. When that is plain uint8,
  * its coarsenings (quantise.ts: pruned and on a coarser grid, so that the file gzips far
  * smaller, still decoded by tfjs alone) are tried the same way, smallest gzip first.
+ * Only the chosen export is then evaluated on the test split, once: no choice is made on
+ * test images, so its test accuracy carries no selection effect.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gzipSync } from 'node:zlib';
@@ -16,14 +18,14 @@ import { predictSubset } from '../shared/predict.ts';
 import { BROWSER_WEIGHTS_FILE } from '../../schema/bundle.ts';
 import { BYTES_PER_VALUE, chooseEncoding, coarsen, encodeTensor, type Variant } from './quantise.ts';
 
-/** At most this drop in test accuracy (a fraction: 0.05 percentage points) counts as nothing measurable. */
+/** At most this drop in validation accuracy (a fraction: 0.05 percentage points) counts as nothing measurable. */
 export const ACCURACY_TOLERANCE = 0.0005;
 /** Smallest first; uint16 before float16 (same size, finer steps over a tensor's range). */
 export const ENCODING_ORDER: readonly WeightEncoding[] = ['uint8', 'uint16', 'float16', 'float32'];
 
 /**
  * The coarsenings of plain uint8 that are tried (at most these five extra evaluations of the
- * test split per model), each applied to the tensors holding at least COARSEN_SHARE of the
+ * validation split per model), each applied to the tensors holding at least COARSEN_SHARE of the
  * model's weights (the big dense kernels: the bytes that matter). Chosen on the cpu build's
  * Basic CNN and TinyCNN, whose dense kernels keep their test accuracy with 50-75 % of their
  * weights pruned; the gate decides for each model and run.
@@ -150,20 +152,28 @@ export interface BrowserExport {
   record: Omit<BrowserModel, 'modelFile'>;
 }
 
+/** The images the export is chosen on (validation) and the images its choice is then scored on (test). */
+export interface ExportImages {
+  validation: Int32Array;
+  test: Int32Array;
+}
+
 /**
- * Exports `model` for the browser. `floatCorrect`: the float model's correct count on
- * `test` when already known (the evaluation's own, when it covered the whole split).
+ * Exports `model` for the browser: the encoding is chosen on `images.validation`, and only
+ * the chosen export is scored on `images.test`. `floatTestCorrect`: the float model's correct
+ * count on `images.test` when already known (the evaluation's own, when it covered the whole split).
  */
 export async function exportForBrowser(
   model: LayersModel,
   data: ImageSet,
-  test: Int32Array,
+  images: ExportImages,
   samples: Int32Array,
-  opts: { floatCorrect?: number; log?: (line: string) => void } = {},
+  opts: { floatTestCorrect?: number; log?: (line: string) => void } = {},
 ): Promise<BrowserExport> {
+  const { validation, test } = images;
   const float = await floatArtifacts(model);
-  const floatCorrect = opts.floatCorrect ?? (await countCorrect(model, data, test));
-  const n = test.length;
+  const floatCorrect = await countCorrect(model, data, validation);
+  const n = validation.length;
   const values = float.tensors.reduce((s, t) => s + t.values.length, 0);
   const encode = (variant: Variant) => toFiles(float, encodeArtifacts(float, variant), variant);
   // Each variant is encoded and gzipped once: the ladder's order, the record and its
@@ -188,8 +198,8 @@ export async function exportForBrowser(
     async (variant) => {
       const loaded = await loadExported(encode(variant));
       try {
-        const correct = await countCorrect(loaded, data, test);
-        opts.log?.(`${model.name}: ${describeVariant(variant)} weights ${(correct / n * 100).toFixed(2)}% vs float ${(floatCorrect / n * 100).toFixed(2)}% on ${n} test images`);
+        const correct = await countCorrect(loaded, data, validation);
+        opts.log?.(`${model.name}: ${describeVariant(variant)} weights ${(correct / n * 100).toFixed(2)}% vs float ${(floatCorrect / n * 100).toFixed(2)}% on ${n} validation images`);
         return correct;
       } finally {
         loaded.dispose();
@@ -201,8 +211,10 @@ export async function exportForBrowser(
     coarser,
   );
   const files = encode(chosen);
-  const chosenCorrect = tried.find((c) => c.encoding === chosen.encoding && c.coarsening === chosen.coarsening)!.correct;
   const exported = await loadExported(files);
+  // The test split, once: the float model's (unless known) and the chosen export's.
+  const floatTestCorrect = opts.floatTestCorrect ?? (await countCorrect(model, data, test));
+  const testCorrect = chosen.encoding === 'float32' ? floatTestCorrect : await countCorrect(exported, data, test);
   const softmax = await sampleSoftmax(exported, data, samples);
   exported.dispose();
   return {
@@ -212,10 +224,11 @@ export async function exportForBrowser(
       ...(chosen.coarsening ? { coarsening: chosen.coarsening } : {}),
       weightBytes: files.weights.length,
       gzipBytes: gzipSize(chosen),
-      testImages: n,
-      floatAccuracy: floatCorrect / n,
-      accuracy: chosenCorrect / n,
+      testImages: test.length,
+      floatAccuracy: floatTestCorrect / test.length,
+      accuracy: testCorrect / test.length,
       tolerance: ACCURACY_TOLERANCE,
+      selection: { split: 'validation', images: n, floatAccuracy: floatCorrect / n },
       candidates: tried.map((c) => ({
         encoding: c.encoding,
         ...(c.coarsening ? { coarsening: c.coarsening } : {}),

@@ -35,6 +35,12 @@ export interface ModelDescriptor {
   /** Layers whose outputs the activation and propagation figures show, in forward order (default: every convolution and pooling layer). */
   activationLayers?(model: tfl.LayersModel): string[];
   /**
+   * Layers whose pooled outputs the representation analyses compare (linear CKA, linear
+   * probes: pipeline/analysis/), in forward order. Default: the activation layers and every
+   * hidden dense layer (all but the output layer). A deep model names its stage outputs here.
+   */
+  representationLayers?(model: tfl.LayersModel): string[];
+  /**
    * Training images per second on one wasm lane (one core) at the profile's batch size,
    * measured (`npm run bench -- --models <id>`). The pipeline orders work by it, and a
    * profile that sizes budgets (cpu) sizes this model's from it unless `budgets` says otherwise.

@@ -18,6 +18,8 @@ export interface ModelSpec extends Omit<ModelDescriptor, 'activationLayers' | 'd
   description(d: { classes: number; imageSize: number }): string;
   /** Names of every layer whose output to record, in forward order. */
   activationLayers(model: tfl.LayersModel): string[];
+  /** Layers the representation analyses compare, in forward order (see ModelDescriptor.representationLayers). */
+  representationLayers(model: tfl.LayersModel): string[];
   /**
    * The architecture as a stable string, for the inputs hash: the model's JSON
    * (`model.toJSON()`, no weights) as built with seed 0 for `classes` classes at
@@ -33,6 +35,13 @@ export const ZOO_DIR = fileURLToPath(new URL('./zoo/', import.meta.url));
 /** Paper colours for models that choose none: the rest of Okabe–Ito, then Paul Tol's muted scheme. */
 const SPARE_COLOURS = ['#56B4E9', '#F0E442', '#332288', '#88CCEE', '#44AA99', '#117733', '#999933', '#DDCC77', '#CC6677', '#882255', '#AA4499'];
 
+/** The activation layers and every hidden dense layer (not the output layer), in forward order. */
+function defaultRepresentationLayers(model: tfl.LayersModel, activations: string[]): string[] {
+  const output = model.layers.at(-1)!.name;
+  const wanted = new Set(activations);
+  return model.layers.filter((l) => wanted.has(l.name) || (l.getClassName() === 'Dense' && l.name !== output)).map((l) => l.name);
+}
+
 function toSpec(d: ModelDescriptor): ModelSpec {
   const sources = new Map<string, string>();
   const { description } = d;
@@ -40,6 +49,7 @@ function toSpec(d: ModelDescriptor): ModelSpec {
     ...d,
     description: typeof description === 'function' ? description : () => description,
     activationLayers: d.activationLayers ?? convAndPoolingLayers,
+    representationLayers: d.representationLayers ?? ((model) => defaultRepresentationLayers(model, (d.activationLayers ?? convAndPoolingLayers)(model))),
     definitionSource(classes: number, imageSize: number): string {
       const key = `${classes}:${imageSize}`;
       let source = sources.get(key);

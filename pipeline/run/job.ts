@@ -15,6 +15,8 @@ import { robustnessCount, robustnessImages, ROBUSTNESS_VERSION } from '../analys
 import { SALIENCY_VERSION } from '../analysis/saliency.ts';
 import { checkpointFile, type InputsRecord } from '../cache/models.ts';
 import type { ResNet50Init } from '../models/imagenet-init.ts';
+import { ANALYSIS_VERSION, analysisSeeds, analysisSizes as sizesFor } from '../analysis/settings.ts';
+import type { AnalysisImages } from '../analysis/representations.ts';
 
 /** Bump when a change to training or evaluation code should invalidate stored results. */
 export const TRAINER_VERSION = 2;
@@ -62,12 +64,16 @@ export interface ModelJob {
   /** The validation images after each epoch, and the test images (budget limits applied). */
   validation: Int32Array;
   test: Int32Array;
-  /** The whole test split: the browser export's encodings are judged on it (the test subset in smoke on a software adapter). */
+  /** The whole test split: the chosen browser export is scored on it, once (the test subset in smoke on a software adapter). */
   testSplit: Int32Array;
+  /** The whole validation split: the browser export's encodings are chosen on it (the validation subset in smoke on a software adapter). */
+  validationSplit: Int32Array;
   /** `<Class>/<file>` of each image in `test`, in the same order (empty when the dataset's file names were not given). */
   testFiles: string[];
   /** The activation samples: one test image per class. */
   samples: Int32Array;
+  /** The primary run's representation analyses (CKA, linear probes): their images, the same for every model; null in other runs. */
+  analysis: AnalysisImages | null;
   /** Keras' ImageNet ResNet50 to start from (only a model whose file asks for it): its model.json and how the bundle names it. */
   imagenetWeights: { modelJson: string; source: string } | null;
   checkpointFile: string;
@@ -182,6 +188,17 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
   const init = run.resnet50Init;
   const weightsKey = init.kind === 'imagenet' ? init.sha256 : null;
   const jobs = {} as Record<ModelId, ModelJob>;
+  const primary = run.primary ?? true;
+  const analysisSizes = sizesFor(run.profile.name, run.adapter?.software === true);
+  const aSeeds = analysisSeeds(seed);
+  // The same images for every model (they depend on the run's seed and the split only), so that models are compared on them.
+  const analysis: AnalysisImages | null = primary && analysisSizes
+    ? {
+        images: subset(split.test, dataset.labels, analysisSizes.images, aSeeds.images),
+        probeTrain: subset(split.train, dataset.labels, analysisSizes.probeTrain, aSeeds.probeTrain),
+        batch: analysisSizes.batch,
+      }
+    : null;
   for (const id of run.models) {
     const budget = run.profile.budgets[id];
     const spec = getModelSpec(id);
@@ -196,28 +213,41 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       weights,
       // The image protocol's hashes are those of the single-split pipeline before protocols.
       ...(protocol === 'image' ? {} : { protocol }),
-      // The primary run also measures robustness and saliency: a change there redoes it.
-      ...((run.primary ?? true) ? { analyses: { robustness: ROBUSTNESS_VERSION, images: robustnessCount(run.profile.name, run.adapter?.software === true), saliency: SALIENCY_VERSION } } : {}),
+      // The primary run also measures its representations, robustness and saliency: what they are measured on is part of its identity.
+      ...(primary
+        ? {
+            analyses: {
+              ...(analysisSizes ? { version: ANALYSIS_VERSION, sizes: analysisSizes, layers: spec.representationLayers.toString() } : {}),
+              robustness: ROBUSTNESS_VERSION,
+              images: robustnessCount(run.profile.name, run.adapter?.software === true),
+              saliency: SALIENCY_VERSION,
+            },
+          }
+        : {}),
     };
     const hash = inputsHash(parts);
     const test = subset(split.test, dataset.labels, budget.testLimit, seeds.testSubset);
+    const validation = subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset);
+    const softwareSmoke = run.adapter?.software === true && run.profile.name === 'smoke';
     jobs[id] = {
       id,
       protocol,
       seed,
-      primary: run.primary ?? true,
+      primary,
       inputsHash: hash,
       budget,
       seeds,
       classes: dataset.classes,
       imageSize: dataset.imageSize,
       trainSplit: split.train,
-      validation: subset(split.validation, dataset.labels, budget.validationLimit, seeds.validationSubset),
+      validation,
       test,
-      // On a software adapter the browser export is judged on the test subset: see profiles.ts.
-      testSplit: run.adapter?.software && run.profile.name === 'smoke' ? test : split.test,
+      // On a software adapter the browser export is chosen and scored on the subsets: see profiles.ts.
+      testSplit: softwareSmoke ? test : split.test,
+      validationSplit: softwareSmoke ? validation : split.validation,
       testFiles: dataset.files ? Array.from(test, (i) => dataset.files![i] ?? '') : [],
       samples: run.samples,
+      analysis,
       imagenetWeights: weights && init.kind === 'imagenet' ? { modelJson: init.modelJson, source: init.source } : null,
       checkpointFile: checkpointFile(run.cacheDir, id, hash),
       inputs: inputsRecord({ ...parts, protocol }, hash),
@@ -225,7 +255,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
       backend: run.backend,
       adapter: run.adapter ?? null,
       latency: latencyRuns(run.profile.name, run.adapter?.software === true),
-      robustness: (run.primary ?? true) ? robustnessImages(run.profile.name, run.adapter?.software === true, split.test, dataset.labels, dataset.classes.length, seed) : null,
+      robustness: primary && !softwareSmoke ? robustnessImages(run.profile.name, run.adapter?.software === true, split.test, dataset.labels, dataset.classes.length, seed) : null,
     };
   }
   return jobs;

@@ -20,6 +20,7 @@ import { measureLatency } from '../evaluate/latency.ts';
 import { SOFTWARE_ADAPTER_LATENCY } from '../profiles.ts';
 import { saveRunToCache, saveToCache, type StoredModel } from '../cache/models.ts';
 import { exportForBrowser, type BrowserExport } from '../export/tfjs-model.ts';
+import { runAnalyses } from '../analysis/run-analyses.ts';
 import { predictSubset } from '../shared/predict.ts';
 import { modelRobustness } from '../analysis/robustness.ts';
 import { modelSaliency } from '../analysis/saliency.ts';
@@ -110,15 +111,16 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
         : `${spec.name}: Grad-CAM on ${saliency.layer} (${saliency.height} × ${saliency.width}), deletion and insertion on ${saliency.deletion.length} test images in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
   }
+  const analysed = await runAnalyses(job, model, data, reporter);
   reporter.log(`${spec.name}: timing inference on ${job.backend}`);
   const latency = await measureLatency(model, job.latency);
 
-  // The paper's Try-it section runs the models whose files ask for it; their quantised export is judged on the whole test split.
+  // The paper's Try-it section runs the models whose files ask for it; their quantised export is chosen on the validation split, then scored once on the test split.
   let browser: BrowserExport | null = null;
   if (spec.browser) {
-    reporter.log(`${spec.name}: exporting for the browser (quantised weights checked on ${job.testSplit.length} test images)`);
-    browser = await exportForBrowser(model, data, job.testSplit, samples, {
-      floatCorrect: testSet.length === job.testSplit.length ? correct : undefined,
+    reporter.log(`${spec.name}: exporting for the browser (encoding chosen on ${job.validationSplit.length} validation images)`);
+    browser = await exportForBrowser(model, data, { validation: job.validationSplit, test: job.testSplit }, samples, {
+      floatTestCorrect: testSet.length === job.testSplit.length ? correct : undefined,
       log: reporter.log,
     });
     reporter.log(`${spec.name}: browser export ${browser.record.encoding}, ${browser.record.weightBytes} bytes of weights`);
@@ -158,11 +160,12 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     misclassified: misclassified.info,
     ...(robustness ? { robustness } : {}),
     ...(saliency ? { saliency } : {}),
+    ...(analysed ? { representations: analysed.record } : {}),
     trainedAt: new Date().toISOString(),
   };
   model.dispose();
   tf.disposeVariables();
-  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null, misclassified: misclassified.pixels };
+  const stored: StoredModel = { result, activationsGz: gzipSync(acts.bytes, { level: 9 }), browser: browser?.files ?? null, misclassified: misclassified.pixels, ...(analysed ? { representationKernels: analysed.kernelsGz } : {}) };
   saveToCache(job.cacheDir, stored);
   saveRunToCache(job.cacheDir, id, run);
   removeCheckpoint(job.checkpointFile);

@@ -51,6 +51,7 @@ import { estimatedEpochSeconds, estimatedSeconds, formatDuration, makePlan, shar
 import { trainInWorkers, TrainingError } from './workers.ts';
 import { describeEnvironment, gitState } from './environment.ts';
 import { resolveResnet50Init, type ResNet50Init, type ResNetInitChoice } from '../models/imagenet-init.ts';
+import { similarityField } from '../analysis/similarity.ts';
 
 export interface RunOptions {
   projectRoot: string;
@@ -466,6 +467,8 @@ export function assembleBundle(p: Prepared, h: Holdings, baselineResults: Awaite
     comparisons: paired,
     bestBaselines: bestBaselines(baselineResults.map((b) => ({ id: b.id, runs: b.runs })), testLabels) as Manifest['bestBaselines'],
     ...(models.some((m) => m.result.robustness) ? { corruptions: corruptionsRecord() } : {}),
+    // Cross-model CKA against the reference model, from the kernels each primary run kept (pipeline/analysis/similarity.ts).
+    ...similarityField(models),
   };
   writeBundle(outDir, manifest, models, sampleBytes, [
     { file: SPLITS_FILE, data: JSON.stringify(prot.splitsFile) + '\n' },
@@ -492,7 +495,11 @@ function baselines(p: Prepared) {
     cacheDir: p.opts.cacheDir,
     reporter: p.opts.reporter,
     // The same corrupted images as the models' primary runs (job.ts).
-    robustness: { ...robustnessImages(p.profileName, p.backend.adapter?.software === true, p.prot.splits[p.protocols[0]!].test, p.ds.labels, p.ds.classes.length, p.opts.seed), protocol: p.protocols[0]! },
+    // (Not on a software adapter's smoke run, where no analysis runs: see the 'software-adapter' reduction.)
+    robustness:
+      p.profileName === 'smoke' && p.backend.adapter?.software
+        ? null
+        : { ...robustnessImages(p.profileName, p.backend.adapter?.software === true, p.prot.splits[p.protocols[0]!].test, p.ds.labels, p.ds.classes.length, p.opts.seed), protocol: p.protocols[0]! },
   });
 }
 

@@ -10,7 +10,7 @@ import { CHART_FONT } from './palette.ts';
 
 /** What the builders read: a bundle's manifest and models (tests pass small inline objects). */
 export interface ChartInput {
-  manifest: { dataset: Pick<Manifest['dataset'], 'classes'> };
+  manifest: { dataset: Pick<Manifest['dataset'], 'classes'>; similarity?: Manifest['similarity'] };
   models: readonly ModelResult[];
 }
 

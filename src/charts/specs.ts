@@ -11,6 +11,7 @@ import { accuracyVsCostSpec } from './accuracy-vs-cost.ts';
 import { perClassF1Spec } from './per-class-f1.ts';
 import { nearestTrainSpec } from './nearest-train.ts';
 import { robustnessSpec } from './robustness.ts';
+import { ckaReferenceSpec, probesByDepthSpec } from './representations.ts';
 
 export type { ChartInput, ChartLayout } from './common.ts';
 export { LAYOUTS } from './common.ts';
@@ -22,6 +23,8 @@ export const CHARTS = {
   'per-class-f1': perClassF1Spec,
   'nearest-train': nearestTrainSpec,
   robustness: robustnessSpec,
+  'cka-reference': ckaReferenceSpec,
+  'probes-by-depth': probesByDepthSpec,
 } as const satisfies Record<string, (input: ChartInput, layout?: ChartLayout) => TopLevelSpec>;
 
 export type ChartId = keyof typeof CHARTS;

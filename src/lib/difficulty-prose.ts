@@ -32,6 +32,8 @@ export interface Difficulty {
   verdicts: ProtocolVerdict[];
   resnetInit: 'imagenet' | 'random' | null;
   hasComparisons: boolean;
+  /** Whether the pipeline chose the best baseline on validation accuracy (every baseline run states it). */
+  bestOnValidation: boolean;
 }
 
 export function computeDifficulty(manifest: Manifest, models: readonly ModelResult[]): Difficulty {
@@ -59,6 +61,7 @@ export function computeDifficulty(manifest: Manifest, models: readonly ModelResu
     verdicts,
     resnetInit: reference?.initialWeights.kind ?? null,
     hasComparisons: (manifest.comparisons ?? []).some((c) => c.perSeed.length > 0),
+    bestOnValidation: (manifest.baselines ?? []).length > 0 && (manifest.baselines ?? []).every((b) => b.runs.every((r) => r.validationAccuracy !== undefined)),
   };
 }
 
@@ -141,9 +144,14 @@ export function baselinesText(d: Difficulty): string | null {
   if (baselines.length === 0) return null;
   const items = baselines.map((r) => {
     const on = d.protocols.map((p) => accOn(r, p) && `${accOn(r, p)} on the ${d.names[p]}`).filter(Boolean) as string[];
-    return `${r.name} ${list(on)}`;
+    const ks = d.protocols.filter((p) => r.chosenK?.[p] !== undefined);
+    const k = ks.length === 0 ? '' : new Set(ks.map((p) => r.chosenK![p])).size === 1
+      ? ` (k = ${r.chosenK![ks[0]!]}, chosen on the validation images)`
+      : ` (k chosen on the validation images: ${list(ks.map((p) => `${r.chosenK![p]} on the ${d.names[p]}`))})`;
+    return `${r.name}${k} ${list(on)}`;
   });
-  return `Methods with little or no learning set the bar: ${items.join('; ')}.`;
+  const chosen = d.bestOnValidation ? ' The one every model is tested against below is the most accurate of them on the validation images, so none is picked on the test images.' : '';
+  return `Methods with little or no learning set the bar: ${items.join('; ')}.${chosen}`;
 }
 
 /** How the models' accuracy changes from the per-image to the grouped split. */

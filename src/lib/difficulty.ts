@@ -28,6 +28,8 @@ export interface MethodRow {
   grouped: ProtocolFigures | null;
   /** Mean accuracy on image minus mean accuracy on grouped (positive: the grouped split is harder). */
   drop: number | null;
+  /** k-NN: the k used on each protocol's test images, chosen on its validation images (absent otherwise). */
+  chosenK?: Partial<Record<Protocol, number>>;
 }
 
 function figures(runs: readonly Run[], summary: Partial<Record<Protocol, { accuracy: SeedSummary; macroAuc: SeedSummary; macroF1: SeedSummary }>> | undefined, protocol: Protocol): ProtocolFigures | null {
@@ -47,7 +49,7 @@ function row(id: string, name: string, kind: MethodRow['kind'], runs: readonly R
 export function methodRows(manifest: Manifest, models: readonly ModelResult[]): MethodRow[] {
   return [
     ...models.filter((m) => m.runs?.length).map((m) => row(m.id, m.name, 'model', m.runs!, m.summary)),
-    ...(manifest.baselines ?? []).map((b) => row(b.id, b.name, 'baseline', b.runs, b.summary)),
+    ...(manifest.baselines ?? []).map((b) => ({ ...row(b.id, b.name, 'baseline', b.runs, b.summary), ...(b.chosenK ? { chosenK: b.chosenK } : {}) })),
   ];
 }
 

@@ -12,6 +12,8 @@ export const FIGURES = [
   'fig-accuracy-vs-cost',
   'fig-activations',
   'fig-propagation',
+  'fig-cka-reference',
+  'fig-probes-by-depth',
   'fig-grad-cam',
   'fig-near-duplicates',
   'fig-nearest-train',

@@ -18,7 +18,11 @@ function subjectName(manifest: Manifest, subject: string): string {
 export function reductionClause(r: Reduction): string {
   switch (r.kind) {
     case 'software-adapter':
-      return 'trained on a software WebGPU adapter (a CPU emulating a GPU, far slower than wasm): the smoke budget is cut to a few dozen images per model, the browser export is judged on each model’s test subset rather than the whole test split, and inference is timed at batch 1 and 16, once each';
+      return 'trained on a software WebGPU adapter (a CPU emulating a GPU, far slower than wasm): the smoke budget is cut to a few dozen images per model, the browser export is chosen on each model’s validation subset and scored on its test subset rather than the whole splits, and inference is timed at batch 1 and 16, once each; the representation and corruption analyses are not run';
+    case 'analysis':
+      return r.field === 'images'
+        ? `the representation analyses (CKA, linear probes) use a stratified subset of ${int(r.value)} of the ${int(r.study)} test images`
+        : `the linear probes learn from a stratified subset of ${int(r.value)} of the ${int(r.study)} training images`;
     case 'seeds':
       return `${plural(r.value, 'seed')} per protocol instead of ${r.study}`;
     case 'random-init':

@@ -25,6 +25,32 @@ function datasetReference(): Reference | null {
   return { id: 'dataset', text: `${info.citation.replace(/\s+$/, '')}${terms}`, ...(info.url ? { url: info.url } : {}) };
 }
 
+/** The representation analyses' methods, cited only where the bundle has their measurements. */
+function representationReferences(): Reference[] {
+  const { manifest, models } = getBundle();
+  const out: Reference[] = [];
+  if (manifest.similarity?.pairs.length)
+    out.push(
+      {
+        id: 'cka',
+        text: 'S. Kornblith, M. Norouzi, H. Lee and G. Hinton. Similarity of neural network representations revisited. Proceedings of the 36th International Conference on Machine Learning (ICML), PMLR 97, 2019, pp. 3519–3529.',
+        url: 'https://proceedings.mlr.press/v97/kornblith19a.html',
+      },
+      {
+        id: 'cka-minibatch',
+        text: 'T. Nguyen, M. Raghu and S. Kornblith. Do wide and deep networks learn the same things? Uncovering how neural network representations vary with width and depth. International Conference on Learning Representations (ICLR), 2021.',
+        url: 'https://arxiv.org/abs/2010.15327',
+      },
+    );
+  if (models.some((m) => m.representations))
+    out.push({
+      id: 'probes',
+      text: 'G. Alain and Y. Bengio. Understanding intermediate layers using linear classifier probes. International Conference on Learning Representations (ICLR), workshop track, 2017.',
+      url: 'https://arxiv.org/abs/1610.01644',
+    });
+  return out;
+}
+
 export function references(): Reference[] {
   const code = codeSource();
   const dataset = datasetReference();
@@ -56,6 +82,7 @@ export function references(): Reference[] {
       text: 'D. Smilkov, N. Thorat, Y. Assogba, A. Yuan, N. Kreeger, P. Yu, K. Zhang, S. Cai, E. Nielsen, D. Soergel, S. Bileschi, M. Terry, C. Nicholson, S. N. Gupta, S. Sirajuddin, D. Sculley, R. Monga, G. Corrado, F. B. Viégas and M. Wattenberg. TensorFlow.js: machine learning for the web and beyond. Proceedings of Machine Learning and Systems (SysML) 1, 2019.',
       url: 'https://arxiv.org/abs/1901.05350',
     },
+    ...representationReferences(),
     // Cited by the saliency section, which a bundle without Grad-CAM scores does not have.
     ...(getBundle().models.some((m) => m.saliency && 'deletion' in m.saliency)
       ? [

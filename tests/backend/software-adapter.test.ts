@@ -67,8 +67,13 @@ describe('a software WebGPU adapter', () => {
     expect(soft.latency.largeBatch).toBe(16);
     expect(gpu.latency).toEqual(latencyRuns('smoke'));
     expect(wasm.latency).toEqual(latencyRuns('smoke'));
-    // The browser export is judged on the test subset there, on the whole test split elsewhere.
+    // The browser export is chosen on the validation subset and scored on the test subset there, on the whole splits elsewhere.
     expect(Array.from(soft.testSplit)).toEqual(Array.from(soft.test));
+    expect(Array.from(soft.validationSplit)).toEqual(Array.from(soft.validation));
+    expect(wasm.validationSplit.length).toBeGreaterThanOrEqual(wasm.validation.length);
+    // The representation and corruption analyses are not run there.
+    expect(soft.analysis).toBeNull();
+    expect(wasm.analysis).not.toBeNull();
     expect(soft.test.length).toBe(24);
     expect(wasm.testSplit.length).toBe(60);
     expect(gpu.testSplit.length).toBe(60);

@@ -98,6 +98,15 @@ describe('baselines on generated images (both protocols)', () => {
     // Classes are separable by brightness: the nearest neighbour gets them all.
     expect(nn!.summary.image!.accuracy.mean).toBe(1);
     expect(knn!.kSelection!.image!.length).toBeGreaterThan(1);
+    // The k used on the test images is stated, and is the validation choice: the smallest k among the most accurate.
+    for (const [protocol, tried] of Object.entries(knn!.kSelection!)) {
+      const top = Math.max(...tried!.map((t) => t.accuracy));
+      expect(knn!.chosenK![protocol as 'image']).toBe(tried!.find((t) => t.accuracy === top)!.k);
+    }
+    // Every baseline run states its validation accuracy (the best baseline is chosen on it); k-NN's is its chosen k's.
+    for (const b of baselines) for (const r of b.runs) expect(r.validationAccuracy).toBeGreaterThanOrEqual(0);
+    expect(knn!.runs.find((r) => r.protocol === 'image')!.validationAccuracy).toBe(Math.max(...knn!.kSelection!.image!.map((t) => t.accuracy)));
+    expect(nn!.runs.find((r) => r.protocol === 'image')!.validationAccuracy).toBe(knn!.kSelection!.image!.find((t) => t.k === 1)!.accuracy);
     expect(nn!.cost.storedNumbers).toBe(prot.splits.image.train.length * 256);
     expect(logistic!.runs.length).toBe(4); // 2 protocols × 2 seeds
     expect(logistic!.summary.image!.accuracy.n).toBe(2);

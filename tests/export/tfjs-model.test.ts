@@ -16,13 +16,15 @@ import { exportForBrowser, loadExported, ACCURACY_TOLERANCE, ENCODING_ORDER } fr
 import { withinTolerance } from '../../pipeline/export/quantise.ts';
 import { loadFromCache, saveToCache } from '../../pipeline/cache/models.ts';
 import { imageBatch, type ImageSet } from '../../pipeline/shared/tensors.ts';
+import { predictSubset } from '../../pipeline/shared/predict.ts';
 import { ModelResult } from '../../schema/results.ts';
 import { modelResult } from '../helpers/study-bundle.ts';
 
-const N = 48;
+const N = 76;
 let data: ImageSet;
 const test = Int32Array.from({ length: 40 }, (_, i) => i);
 const samples = Int32Array.from([40, 41, 42, 43, 44, 45]);
+const validation = Int32Array.from({ length: 30 }, (_, i) => 46 + i);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,11 +33,20 @@ beforeAll(async () => {
 });
 
 describe('browser export', () => {
-  it('keeps the smallest encoding within tolerance, and the files give the recorded softmax when tfjs loads them', async () => {
+  it('keeps the smallest encoding within tolerance on the validation images, and the files give the recorded softmax when tfjs loads them', async () => {
     const model = getModelSpec('reduced-filter-cnn').build({ seed: 3, classes: 6, imageSize: 64 });
-    const { files, record } = await exportForBrowser(model, data, test, samples);
+    const { files, record } = await exportForBrowser(model, data, { validation, test }, samples);
+    // The test images score the float model and the chosen export, once each, after the choice.
+    const floatTest = await predictSubset(model, data, test);
+    const reloaded = await loadExported(files);
+    const exportedTest = await predictSubset(reloaded, data, test);
+    reloaded.dispose();
+    const floatValidation = await predictSubset(model, data, validation);
     model.dispose();
     expect(record.testImages).toBe(test.length);
+    expect(record.floatAccuracy).toBe(floatTest.accuracy);
+    expect(record.accuracy).toBe(exportedTest.accuracy);
+    expect(record.selection).toEqual({ split: 'validation', images: validation.length, floatAccuracy: floatValidation.accuracy });
     expect(files.weights.length).toBe(record.weightBytes);
     expect(record.gzipBytes).toBe(gzipSync(files.weights, { level: 9 }).length);
     // Plain encodings are tried smallest first; coarsenings only after plain uint8 passed, smallest gzip first.
@@ -48,13 +59,14 @@ describe('browser export', () => {
       expect(coarse.map((c) => c.gzipBytes)).toEqual(coarse.map((c) => c.gzipBytes).sort((a, b) => a! - b!));
       for (const c of coarse) expect(c.gzipBytes!).toBeLessThan(plain[0]!.gzipBytes!);
     }
-    const floatCorrect = Math.round(record.floatAccuracy * test.length);
-    const passes = (c: { accuracy: number }) => withinTolerance(Math.round(c.accuracy * test.length), floatCorrect, test.length, ACCURACY_TOLERANCE);
+    // The rule holds on the validation images: candidates' accuracies are theirs.
+    const nv = validation.length;
+    const floatCorrect = Math.round(record.selection!.floatAccuracy * nv);
+    const passes = (c: { accuracy: number }) => withinTolerance(Math.round(c.accuracy * nv), floatCorrect, nv, ACCURACY_TOLERANCE);
     // The chosen one is plain uint8 (every coarsening failed) or the first candidate that passed after it.
     const chosenAt = record.candidates.findIndex((c) => c.encoding === record.encoding && JSON.stringify(c.coarsening) === JSON.stringify(record.coarsening));
     expect(chosenAt).toBeGreaterThanOrEqual(0);
-    expect(record.accuracy).toBe(record.candidates[chosenAt]!.accuracy);
-    if (record.encoding !== 'float32') expect(passes(record)).toBe(true);
+    if (record.encoding !== 'float32') expect(passes(record.candidates[chosenAt]!)).toBe(true);
     if (record.coarsening) expect(chosenAt).toBe(record.candidates.length - 1);
     else for (const c of record.candidates.slice(chosenAt + 1)) expect(passes(c)).toBe(false);
     for (const c of plain.slice(0, plain.findIndex((c) => c.encoding === record.encoding))) expect(passes(c)).toBe(false);
@@ -73,7 +85,7 @@ describe('browser export', () => {
 
   it('uint8 weights are a quarter of float32, and the dropout layer becomes a standard Dropout', async () => {
     const model = getModelSpec('basic-cnn').build({ seed: 1, classes: 6, imageSize: 64 });
-    const { files, record } = await exportForBrowser(model, data, test.subarray(0, 4), samples);
+    const { files, record } = await exportForBrowser(model, data, { validation: validation.subarray(0, 4), test: test.subarray(0, 4) }, samples);
     const params = model.countParams();
     model.dispose();
     const byEncoding = Object.fromEntries(record.candidates.map((c) => [c.encoding, c.weightBytes]));
@@ -97,7 +109,7 @@ describe('browser export', () => {
 
   it('the model store keeps the export, so a reused model has it; a compact model stored without one is not reused', async () => {
     const model = getModelSpec('reduced-filter-cnn').build({ seed: 2, classes: 6, imageSize: 64 });
-    const { files, record } = await exportForBrowser(model, data, test, samples);
+    const { files, record } = await exportForBrowser(model, data, { validation, test }, samples);
     model.dispose();
     const cache = mkdtempSync(join(tmpdir(), 'store-'));
     const base = modelResult('reduced-filter-cnn');

@@ -160,6 +160,21 @@ describe('the difficulty section’s sentences', () => {
     expect(leakageText(single)).not.toContain('grouped');
     expect(baselinesText(single)).toBe('Methods with little or no learning set the bar: 1-NN 99.80% on the per-image split.');
   });
+
+  it('states the k k-NN used, chosen on the validation images, one k or one per protocol', () => {
+    const knn = (chosenK: Record<string, number>) => ({ ...model('k-nearest-neighbours', 'k-NN', { image: [0.99], grouped: [0.9] }), chosenK });
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [knn({ image: 5, grouped: 5 })] }), [tiny]))).toBe(
+      'Methods with little or no learning set the bar: k-NN (k = 5, chosen on the validation images) 99.00% on the per-image split and 90.00% on the grouped split.',
+    );
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [knn({ image: 3, grouped: 7 })] }), [tiny]))).toContain(
+      'k-NN (k chosen on the validation images: 3 on the per-image split and 7 on the grouped split)',
+    );
+    // Where every baseline run states its validation accuracy, the text says the best one was chosen on it.
+    const withValidation = (b: ReturnType<typeof knn>) => ({ ...b, runs: (b.runs ?? []).map((r) => ({ ...r, validationAccuracy: 0.9 })) });
+    expect(baselinesText(computeDifficulty(manifest({ baselines: [withValidation(knn({ image: 5, grouped: 5 }))] }), [tiny]))).toContain(
+      'The one every model is tested against below is the most accurate of them on the validation images, so none is picked on the test images.',
+    );
+  });
 });
 
 describe('what the grouped split removes', () => {

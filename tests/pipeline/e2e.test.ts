@@ -56,6 +56,13 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
     expect(bundle.manifest.dataset.total).toBe(180);
     expect(bundle.manifest.samples.labels.sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(readSamples(bundle).length).toBe(6 * 64 * 64);
+    // Every model's representations were measured on the same images, and each compact model compared with the reference.
+    const keys = new Set(bundle.models.map((m) => m.representations?.imagesKey));
+    expect(keys.size).toBe(1);
+    expect(bundle.manifest.similarity?.reference).toBe('resnet50');
+    expect(bundle.manifest.similarity?.pairs.map((p) => p.model).sort()).toEqual(MODEL_IDS.filter((id) => id !== 'resnet50').sort());
+    expect(bundle.manifest.similarity?.missing).toEqual([]);
+    for (const m of bundle.models.filter((x) => x.browser)) expect(m.browser!.selection?.split).toBe('validation');
     for (const m of bundle.models) {
       // The bundle's own figures agree with each other.
       expect(m.layers.reduce((s, l) => s + l.params, 0)).toBe(m.params.total);

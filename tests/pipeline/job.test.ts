@@ -42,6 +42,26 @@ describe('model jobs', () => {
     expect(a['tiny-cnn'].inputsHash).toBe(random['tiny-cnn'].inputsHash);
   });
 
+  it('give every primary run the same analysis images (test and probe-training subsets), and the other runs none', () => {
+    const jobs = resolveJobs(facts());
+    const tiny = jobs['tiny-cnn'].analysis!;
+    const reduced = jobs['reduced-filter-cnn'].analysis!;
+    expect(Array.from(tiny.images)).toEqual(Array.from(reduced.images));
+    expect(Array.from(tiny.probeTrain)).toEqual(Array.from(reduced.probeTrain));
+    // Smoke: 16 of the 60 test images, 24 of the 480 training images, stratified.
+    expect(tiny.images.length).toBe(16);
+    expect(tiny.probeTrain.length).toBe(24);
+    expect(tiny.images.every((i) => i >= 540)).toBe(true);
+    expect(tiny.probeTrain.every((i) => i < 480)).toBe(true);
+    const secondary = resolveJobs(facts({ primary: false }))['tiny-cnn'];
+    expect(secondary.analysis).toBeNull();
+    // The analyses are part of the primary run's identity only.
+    expect(secondary.inputsHash).not.toBe(jobs['tiny-cnn'].inputsHash);
+    expect(resolveJobs(facts({ primary: false, seed: 42 }))['tiny-cnn'].inputsHash).toBe(secondary.inputsHash);
+    // The reductions say so.
+    expect(getProfile('smoke', { train: 480, validation: 60, test: 60 }).reductions).toContainEqual({ kind: 'analysis', field: 'images', value: 16, study: 60 });
+  });
+
   it('are plain data: a structured clone (what a worker receives) is equal to the original', () => {
     const jobs = resolveJobs(facts());
     expect(structuredClone(jobs['tiny-cnn'])).toEqual(jobs['tiny-cnn']);

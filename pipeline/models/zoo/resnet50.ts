@@ -124,6 +124,11 @@ export function resnet50ActivationLayers(model: tfl.LayersModel): string[] {
     .map((layer) => layer.name);
 }
 
+/** The stem (conv1's ReLU and pool1), every residual block's output and the global average pool: the network's stages, for the representation analyses. */
+export function resnet50RepresentationLayers(model: tfl.LayersModel): string[] {
+  return model.layers.filter((layer) => ['conv1_relu', 'pool1_pool', 'avg_pool'].includes(layer.name) || /_block\d+_out$/.test(layer.name)).map((layer) => layer.name);
+}
+
 export default defineModel({
   id: 'resnet50',
   name: 'ResNet50',
@@ -133,6 +138,7 @@ export default defineModel({
     `The baseline: the standard 50-layer residual network (bottleneck blocks in four stages of 3, 4, 6 and 3), on ${imageSize}×${imageSize} grayscale input with a ${classes}-way softmax.`,
   build: buildResNet50,
   activationLayers: resnet50ActivationLayers,
+  representationLayers: resnet50RepresentationLayers,
   // At batch 32 on one wasm lane (test inference ~40 images/s).
   imagesPerSecond: 14.5,
   budgets: {
