@@ -7,9 +7,10 @@ import sharp from 'sharp';
 import type { ModelId } from '../../schema/results.ts';
 import { getModel, getModels, getSamples, imageSize } from '../lib/results.ts';
 
-/** Each image at twice its pixel size, 4 px apart. */
-export const CAM_SCALE = 2;
-export const CAM_GAP = 4;
+/** Each image at its own pixel size, 2 px apart, in the file; the page shows it at twice that (DISPLAY_SCALE), pixelated. */
+export const CAM_SCALE = 1;
+export const CAM_GAP = 2;
+export const DISPLAY_SCALE = 2;
 
 export function gradCamPath(id: ModelId): string {
   return `figures/gradcam/${id}.png`;
@@ -66,5 +67,5 @@ export async function gradCamPng(id: ModelId): Promise<Buffer> {
         rgb[at + 2] = Math.round(grey * (1 - a) + 30 * a);
       }
   }
-  return sharp(rgb, { raw: { width, height: tile, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(rgb, { raw: { width, height: tile, channels: 3 } }).png({ palette: true, colours: 128, dither: 0, compressionLevel: 9, effort: 10 }).toBuffer();
 }

@@ -449,6 +449,9 @@ describe('the paper on a phone, in print and for every reader', () => {
     const page = await context.newPage();
     await page.goto(site.url, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });
+    // As printing does: the page's beforeprint handler loads the lazy images.
+    await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
+    await page.waitForLoadState('networkidle');
     const boxes = await page.locator('figure.figure, .table-wrap').evaluateAll((els) =>
       els.map((el) => {
         const inDetails = el.closest('details');
