@@ -24,11 +24,15 @@ export const MIN_BATCH = 4;
  * are centred per column first (the estimator does not change: see the tests), which keeps
  * float32 products small.
  */
-export function linearGram(features: tf.Tensor2D): Float32Array {
-  return tf.tidy(() => {
+export async function linearGram(features: tf.Tensor2D): Promise<Float32Array> {
+  const gram = tf.tidy(() => {
     const centred = tf.sub(features, tf.mean(features, 0, true));
-    return tf.matMul(centred, centred, false, true).dataSync() as Float32Array;
+    return tf.matMul(centred, centred, false, true);
   });
+  // Read back asynchronously: webgpu's synchronous reads need a browser canvas.
+  const values = (await gram.data()) as Float32Array;
+  gram.dispose();
+  return values;
 }
 
 /**

@@ -50,7 +50,7 @@ export async function pooledFeatures(model: LayersModel, layers: readonly string
       }
       features[l].set((await p.data()) as Float32Array, from * c);
       if (kernels) {
-        kernels[l]!.grams.push(linearGram(p));
+        kernels[l]!.grams.push(await linearGram(p));
         kernels[l]!.sizes.push(size);
       }
       p.dispose();

@@ -48,13 +48,13 @@ function correct(predicted: ArrayLike<number>, labels: Uint8Array, from: number)
 }
 
 /** Trains one probe per layer (all at once, each as if alone) and scores each on the test images. */
-export function trainProbes(
+export async function trainProbes(
   layers: readonly ProbeLayer[],
   trainLabels: Uint8Array,
   testLabels: Uint8Array,
   classes: number,
   opts: { steps?: number; learningRate?: number; l2?: number } = {},
-): ProbeResult[] {
+): Promise<ProbeResult[]> {
   const steps = opts.steps ?? PROBE.steps;
   const l2 = opts.l2 ?? PROBE.l2;
   const n = trainLabels.length;
@@ -88,8 +88,10 @@ export function trainProbes(
       const ce = tf.mul(tf.losses.softmaxCrossEntropy(tf.reshape(y, [L * n, classes]), tf.reshape(logits, [L * n, classes])), L);
       return tf.add(ce, tf.mul(l2, tf.sum(tf.mul(a, ka)))) as tf.Scalar;
     });
-  const [trainPred, testPred] = tf.tidy(() => [tf.argMax(tf.add(tf.matMul(k, a), b), 2).dataSync(), tf.argMax(tf.add(tf.matMul(kTest, a), b), 2).dataSync()]);
-  tf.dispose([k, kTest, y, a, b]);
+  const predictions = tf.tidy(() => [tf.argMax(tf.add(tf.matMul(k, a), b), 2), tf.argMax(tf.add(tf.matMul(kTest, a), b), 2)]);
+  // Read back asynchronously: webgpu's synchronous reads need a browser canvas.
+  const [trainPred, testPred] = await Promise.all(predictions.map((t) => t.data()));
+  tf.dispose([k, kTest, y, a, b, ...predictions]);
   optimizer.dispose();
   return layers.map((_, l) => {
     const testCorrect = correct(testPred!, testLabels, l * m);
@@ -98,7 +100,7 @@ export function trainProbes(
 }
 
 /** One probe: `train` (n × channels) with `trainLabels`, scored on `test`. */
-export function trainProbe(
+export async function trainProbe(
   train: Float32Array,
   trainLabels: Uint8Array,
   test: Float32Array,
@@ -106,6 +108,6 @@ export function trainProbe(
   channels: number,
   classes: number,
   opts: { steps?: number; learningRate?: number; l2?: number } = {},
-): ProbeResult {
-  return trainProbes([{ train, test, channels }], trainLabels, testLabels, classes, opts)[0]!;
+): Promise<ProbeResult> {
+  return (await trainProbes([{ train, test, channels }], trainLabels, testLabels, classes, opts))[0]!;
 }

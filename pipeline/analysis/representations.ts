@@ -61,7 +61,7 @@ export async function analyseRepresentations(
   const measure = async (model: LayersModel) => {
     const test = await pooledFeatures(model, layers, data, inp.images, inp.batch);
     const train = await pooledFeatures(model, layers, data, inp.probeTrain);
-    const probes = trainProbes(
+    const probes = await trainProbes(
       layers.map((_, l) => ({ train: train.features[l]!, test: test.features[l]!, channels: test.channels[l]! })),
       trainLabels,
       testLabels,

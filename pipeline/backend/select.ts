@@ -106,7 +106,7 @@ export interface SelectOptions {
    * over a backend that cannot, a named backend stops with one line naming the layer and
    * the backends here that can.
    */
-  canTrain?: () => TrainingGap | null;
+  canTrain?: () => Promise<TrainingGap | null>;
 }
 
 /** Loads the requested backend, or with `auto` the best available one (that can train the run's models, given `canTrain`). */
@@ -127,7 +127,7 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
       notes.push(`${attempt.name}: ${reason(e)}`);
       continue;
     }
-    const gap = opts.canTrain?.() ?? null;
+    const gap = opts.canTrain ? await opts.canTrain() : null;
     if (gap) {
       if (choice === 'auto') {
         notes.push(`${attempt.name}: ${describeGap(gap)}`);

@@ -26,13 +26,18 @@ export function missingKernel(e: unknown): string | null {
   return MISSING_KERNEL.exec(e instanceof Error ? e.message : String(e))?.[1] ?? null;
 }
 
-/** One backward pass through `f` with respect to `vars`; throws what the backend throws. */
-function gradientStep(vars: tf.Variable[], f: () => tf.Scalar): void {
-  tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(f, vars);
-    value.dataSync();
-    for (const g of Object.values(grads)) g.dataSync();
-  });
+/**
+ * One backward pass through `f` with respect to `vars`; throws what the backend throws.
+ * Read back asynchronously: webgpu's synchronous reads need a browser canvas.
+ */
+async function gradientStep(vars: tf.Variable[], f: () => tf.Scalar): Promise<void> {
+  const { value, grads } = tf.variableGrads(f, vars);
+  const all = [value, ...Object.values(grads)];
+  try {
+    await Promise.all(all.map((t) => t.data()));
+  } finally {
+    tf.dispose(all);
+  }
 }
 
 /** A layer's inputs as trainable ones (so the step needs the input gradient too, as it does inside a network). */
@@ -41,12 +46,12 @@ function layerInputs(layer: tfl.layers.Layer): tf.Variable[] {
   return (node?.inputTensors ?? []).map((t) => tf.variable(tf.ones(t.shape.map((d) => d ?? 1)), true));
 }
 
-function layerNeeds(layer: tfl.layers.Layer, kernel: string): boolean {
+async function layerNeeds(layer: tfl.layers.Layer, kernel: string): Promise<boolean> {
   const inputs = layerInputs(layer);
   if (inputs.length === 0) return false;
   try {
     const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    gradientStep([...inputs, ...weights], () => {
+    await gradientStep([...inputs, ...weights], () => {
       const out = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
       return tf.sum(tf.square(out));
     });
@@ -59,11 +64,11 @@ function layerNeeds(layer: tfl.layers.Layer, kernel: string): boolean {
 }
 
 /** Null when one training step of `model` runs on the current backend; what is missing otherwise. Other errors propagate. */
-export function trainingGap(model: tfl.LayersModel, name: string, imageSize: number): TrainingGap | null {
+export async function trainingGap(model: tfl.LayersModel, name: string, imageSize: number): Promise<TrainingGap | null> {
   const backend = tf.getBackend();
   const x = tf.zeros([1, imageSize, imageSize, 1]);
   try {
-    gradientStep(
+    await gradientStep(
       model.trainableWeights.map((w) => w.read() as tf.Variable),
       () => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)),
     );
@@ -71,7 +76,12 @@ export function trainingGap(model: tfl.LayersModel, name: string, imageSize: num
   } catch (e) {
     const kernel = missingKernel(e);
     if (!kernel) throw e;
-    const layer = model.layers.find((l) => layerNeeds(l, kernel));
+    let layer: tfl.layers.Layer | undefined;
+    for (const l of model.layers)
+      if (await layerNeeds(l, kernel)) {
+        layer = l;
+        break;
+      }
     return { model: name, layer: layer ? { name: layer.name, className: layer.getClassName() } : null, kernel, backend };
   } finally {
     x.dispose();
@@ -79,11 +89,11 @@ export function trainingGap(model: tfl.LayersModel, name: string, imageSize: num
 }
 
 /** The first of `specs` that the current backend cannot train, built for the run's data; null when it can train them all. */
-export function firstTrainingGap(specs: readonly ModelDescriptor[], data: { classes: number; imageSize: number }): TrainingGap | null {
+export async function firstTrainingGap(specs: readonly ModelDescriptor[], data: { classes: number; imageSize: number }): Promise<TrainingGap | null> {
   for (const spec of specs) {
     const model = spec.build({ seed: 0, classes: data.classes, imageSize: data.imageSize });
     try {
-      const gap = trainingGap(model, spec.name, data.imageSize);
+      const gap = await trainingGap(model, spec.name, data.imageSize);
       if (gap) return gap;
     } finally {
       model.dispose();

@@ -21,16 +21,16 @@ function gaussian(n: number, p: number, seed: string): Float32Array {
 }
 
 /** The kernels of n × p features split into minibatches of `batch`. */
-function kernels(values: Float32Array, n: number, p: number, batch: number): LayerKernels {
+async function kernels(values: Float32Array, n: number, p: number, batch: number): Promise<LayerKernels> {
   const sizes = minibatchSizes(n, batch);
   let at = 0;
-  const grams = sizes.map((m) => {
+  const grams: Float32Array[] = [];
+  for (const m of sizes) {
     const x = tf.tensor2d(values.subarray(at * p, (at + m) * p), [m, p]);
     at += m;
-    const g = linearGram(x);
+    grams.push(await linearGram(x));
     x.dispose();
-    return g;
-  });
+  }
   return { grams, sizes };
 }
 
@@ -52,23 +52,23 @@ describe('linear CKA, unbiased minibatch estimator', () => {
   const p = 12;
   const x = gaussian(n, p, 'x');
 
-  it('is 1 for a layer against itself and against an orthogonal rotation of itself', () => {
-    const a = kernels(x, n, p, 64);
+  it('is 1 for a layer against itself and against an orthogonal rotation of itself', async () => {
+    const a = await kernels(x, n, p, 64);
     expect(minibatchCka(a, a)).toBeCloseTo(1, 6);
     const q = tf.tidy(() => tf.linalg.qr(tf.tensor2d(gaussian(p, p, 'q'), [p, p]))[0]);
     const rotated = tf.tidy(() => tf.matMul(tf.tensor2d(x, [n, p]), q).dataSync() as Float32Array);
     q.dispose();
-    expect(minibatchCka(a, kernels(rotated, n, p, 64))).toBeCloseTo(1, 4);
+    expect(minibatchCka(a, await kernels(rotated, n, p, 64))).toBeCloseTo(1, 4);
     // Also isotropic scaling changes nothing.
-    expect(minibatchCka(a, kernels(x.map((v) => 3 * v), n, p, 64))).toBeCloseTo(1, 4);
-    const m = ckaMatrix([a, kernels(rotated, n, p, 64)], [a, kernels(rotated, n, p, 64)]);
+    expect(minibatchCka(a, await kernels(x.map((v) => 3 * v), n, p, 64))).toBeCloseTo(1, 4);
+    const m = ckaMatrix([a, await kernels(rotated, n, p, 64)], [a, await kernels(rotated, n, p, 64)]);
     for (const row of m) for (const v of row) expect(v).toBeCloseTo(1, 4);
   });
 
-  it('is about 0 against independent noise, where the biased estimator is not', () => {
+  it('is about 0 against independent noise, where the biased estimator is not', async () => {
     const noise = gaussian(n, p, 'noise');
-    const a = kernels(x, n, p, 64);
-    const b = kernels(noise, n, p, 64);
+    const a = await kernels(x, n, p, 64);
+    const b = await kernels(noise, n, p, 64);
     expect(Math.abs(minibatchCka(a, b))).toBeLessThan(0.05);
     // The biased (plug-in) CKA of the same minibatches sits well above 0 with 64 images and 12 features.
     const biased = a.grams.map((g, i) => {
@@ -85,7 +85,7 @@ describe('linear CKA, unbiased minibatch estimator', () => {
     expect(biased.reduce((s, v) => s + v, 0) / biased.length).toBeGreaterThan(0.1);
   });
 
-  it('hsic1 matches the matrix formula, and centring the features does not change it', () => {
+  it('hsic1 matches the matrix formula, and centring the features does not change it', async () => {
     const m = 9;
     const raw = gaussian(m, 3, 'raw').map((v) => v + 5);
     const other = gaussian(m, 4, 'other').map((v, i) => v * 2 + (i % 4));
@@ -106,22 +106,25 @@ describe('linear CKA, unbiased minibatch estimator', () => {
     const uncentred = hsic1(k.flat(), l.flat(), m);
     expect(uncentred).toBeCloseTo(hsicByMatrices(k, l), 6);
     // linearGram centres the features: the same HSIC.
-    const kc = tf.tidy(() => linearGram(tf.tensor2d(raw, [m, 3])));
-    const lc = tf.tidy(() => linearGram(tf.tensor2d(other, [m, 4])));
+    const rawT = tf.tensor2d(raw, [m, 3]);
+    const otherT = tf.tensor2d(other, [m, 4]);
+    const kc = await linearGram(rawT);
+    const lc = await linearGram(otherT);
+    tf.dispose([rawT, otherT]);
     expect(hsic1(kc, lc, m)).toBeCloseTo(uncentred, 3);
     expect(hsicByMatrices(square(kc, m), square(lc, m))).toBeCloseTo(uncentred, 3);
     expect(() => hsic1([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9], 3)).toThrow(/at least 4/);
   });
 
-  it('averages HSIC over minibatches, then takes the ratio: near the full-batch value, unlike the mean of per-minibatch CKA values', () => {
+  it('averages HSIC over minibatches, then takes the ratio: near the full-batch value, unlike the mean of per-minibatch CKA values', async () => {
     // y shares part of x's signal: a CKA strictly between 0 and 1.
     const noise = gaussian(n, p, 'mix');
     const y = x.map((v, i) => (i % p < 4 ? v : 0) + 1.5 * noise[i]!);
-    const full = minibatchCka(kernels(x, n, p, n), kernels(y, n, p, n));
+    const full = minibatchCka(await kernels(x, n, p, n), await kernels(y, n, p, n));
     expect(full).toBeGreaterThan(0.05);
     expect(full).toBeLessThan(0.9);
-    const a = kernels(x, n, p, 16);
-    const b = kernels(y, n, p, 16);
+    const a = await kernels(x, n, p, 16);
+    const b = await kernels(y, n, p, 16);
     expect(a.sizes.length).toBe(32);
     const estimate = minibatchCka(a, b);
     // Each minibatch's HSIC is unbiased: their mean estimates the same population value as the full batch's.

@@ -20,29 +20,29 @@ function features(n: number, classes: number, channels: number, signal: number, 
 }
 
 describe('linear probe', () => {
-  it('classifies linearly separable features perfectly, whatever their offset and scale', () => {
+  it('classifies linearly separable features perfectly, whatever their offset and scale', async () => {
     const train = features(240, 6, 16, 8, 'train');
     const test = features(120, 6, 16, 8, 'test');
-    const r = trainProbe(train.x, train.labels, test.x.map((v) => v), test.labels, 16, 6);
+    const r = await trainProbe(train.x, train.labels, test.x.map((v) => v), test.labels, 16, 6);
     expect(r.trainAccuracy).toBe(1);
     expect(r.testAccuracy).toBe(1);
     expect(r.testCorrect).toBe(120);
   });
 
-  it('is at chance on features that carry no class information, and deterministic', () => {
+  it('is at chance on features that carry no class information, and deterministic', async () => {
     const train = features(240, 6, 16, 0, 'train');
     const test = features(600, 6, 16, 0, 'test');
-    const r = trainProbe(train.x, train.labels, test.x, test.labels, 16, 6);
+    const r = await trainProbe(train.x, train.labels, test.x, test.labels, 16, 6);
     expect(r.testAccuracy).toBeLessThan(0.3);
-    expect(trainProbe(train.x, train.labels, test.x, test.labels, 16, 6)).toEqual(r);
+    expect(await trainProbe(train.x, train.labels, test.x, test.labels, 16, 6)).toEqual(r);
   });
 
-  it('trains several layers at once exactly as each alone, whatever their widths', () => {
+  it('trains several layers at once exactly as each alone, whatever their widths', async () => {
     const train = features(120, 6, 16, 1.5, 'train');
     const test = features(120, 6, 16, 1.5, 'test');
     const wide = features(120, 6, 300, 0.5, 'wide-train');
     const wideTest = features(120, 6, 300, 0.5, 'wide-test');
-    const together = trainProbes(
+    const together = await trainProbes(
       [
         { train: train.x, test: test.x, channels: 16 },
         { train: wide.x, test: wideTest.x, channels: 300 },
@@ -51,7 +51,7 @@ describe('linear probe', () => {
       test.labels,
       6,
     );
-    const alone = [trainProbe(train.x, train.labels, test.x, test.labels, 16, 6), trainProbe(wide.x, wide.labels, wideTest.x, wideTest.labels, 300, 6)];
+    const alone = [await trainProbe(train.x, train.labels, test.x, test.labels, 16, 6), await trainProbe(wide.x, wide.labels, wideTest.x, wideTest.labels, 300, 6)];
     together.forEach((r, i) => {
       expect(r.testCorrect).toBeCloseTo(alone[i]!.testCorrect, -0.5);
       expect(Math.abs(r.trainAccuracy - alone[i]!.trainAccuracy)).toBeLessThan(0.02);

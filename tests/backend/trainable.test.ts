@@ -46,8 +46,8 @@ const data = { classes: 3, imageSize: 16 };
 describe('a layer the backend cannot train', () => {
   it('is named (layer, class, kernel) on wasm, and only for the model that has it', async () => {
     await selectBackend('wasm', { threads: 1 });
-    expect(firstTrainingGap([plain], data)).toBeNull();
-    const gap = firstTrainingGap([plain, depthwise], data);
+    expect(await firstTrainingGap([plain], data)).toBeNull();
+    const gap = await firstTrainingGap([plain, depthwise], data);
     expect(gap).toMatchObject({ model: 'Depthwise Net', layer: { name: 'spatial', className: 'DepthwiseConv2D' }, backend: 'wasm' });
     expect(gap!.kernel).toMatch(/^DepthwiseConv2dNativeBackprop(Input|Filter)$/);
   });
@@ -67,6 +67,6 @@ describe('a layer the backend cannot train', () => {
     const chosen = await selectBackend('auto', { threads: 1, canTrain: () => firstTrainingGap([plain, depthwise], data) });
     expect(chosen.name).not.toBe('wasm');
     expect(chosen.notes.some((n) => n.startsWith('wasm: wasm cannot train Depthwise Net'))).toBe(true);
-    expect(trainingGap(depthwise.build({ seed: 0, ...data }), depthwise.name, data.imageSize)).toBeNull();
+    expect(await trainingGap(depthwise.build({ seed: 0, ...data }), depthwise.name, data.imageSize)).toBeNull();
   });
 });
