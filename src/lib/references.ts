@@ -5,7 +5,7 @@
  */
 import { codeSource, repositoryFileUrl } from './publishing.ts';
 import { getBundle } from './results.ts';
-import { STUDY } from './study.ts';
+import { sameDataAsStudy, STUDY } from './study.ts';
 
 export interface Reference {
   id: string;
@@ -59,7 +59,7 @@ export function references(): Reference[] {
     ...(dataset ? [dataset] : []),
     {
       id: 'study',
-      text: `Medical MNIST model simplification and visualization: the notebook study this page rebuilds (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN; ${STUDY.source.notebook}). It has no public address of its own; its author’s description is kept with this project’s code as ${STUDY.source.file}${study ? '' : ', in the repository this page was built from'}.`,
+      text: `${sameDataAsStudy(getBundle().manifest.dataset) ? `${STUDY.dataset} model simplification and visualization: the notebook study this page rebuilds` : `Model simplification and visualization: the notebook study whose method this page applies to other data`} (ResNet50 fine-tuned from ImageNet, then a Basic CNN, TinyCNN, Reduced-Filter CNN and GAP CNN; ${STUDY.source.notebook}). It has no public address of its own; its author’s description is kept with this project’s code as ${STUDY.source.file}${study ? '' : ', in the repository this page was built from'}.`,
       ...(study ? { url: study } : {}),
     },
     {

@@ -21,6 +21,8 @@ export interface StudyFigure {
 }
 
 export const STUDY = {
+  /** The dataset the study used (a run on other data is not set beside its figures). */
+  dataset: 'Medical MNIST',
   source: { file: 'docs/study.md', notebook: 'its notebook, medical_mnist_comparison_cnn.ipynb' },
   figures: [
     {
@@ -39,3 +41,8 @@ export const STUDY = {
     },
   ] satisfies StudyFigure[],
 } as const;
+
+/** Whether the run's data is the study's: only then do its reported figures stand beside the run's. */
+export function sameDataAsStudy(dataset: { info: { name: string } }): boolean {
+  return dataset.info.name.trim().toLowerCase() === STUDY.dataset.toLowerCase();
+}
