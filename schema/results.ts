@@ -421,6 +421,20 @@ export const Saliency = z.union([
 ]);
 export type Saliency = z.infer<typeof Saliency>;
 
+/**
+ * The first trainable convolution wider than 1 × 1 (pipeline/analysis/filters.ts): its kernel,
+ * h × w × in × out row-major, at the initial weights training started from and after training.
+ * Absent in bundles written before it was kept.
+ */
+export const FirstFilters = z.object({
+  layer: z.string(),
+  shape: z.tuple([count.positive(), count.positive(), count.positive(), count.positive()]),
+  initialWeights: z.enum(['random', 'imagenet']),
+  initial: z.array(z.number()),
+  trained: z.array(z.number()),
+});
+export type FirstFilters = z.infer<typeof FirstFilters>;
+
 /** The corruptions a run applied: MedMNIST-C's, how their parameters were carried to this image size. */
 export const Corruptions = z.object({
   source: z.string(),
@@ -819,6 +833,7 @@ const ModelResultFields = z.object({
   /** The primary run's balanced error under corruptions (absent where not measured). */
   robustness: Robustness.optional(),
   saliency: Saliency.optional(),
+  firstFilters: FirstFilters.optional(),
   /** CKA between its layers and linear probes by depth, with their initial-weights control (absent in bundles written before it was measured). */
   representations: Representations.optional(),
   trainedAt: isoTime,

@@ -221,6 +221,7 @@ export function resolveJobs(run: RunFacts): Record<ModelId, ModelJob> {
               robustness: ROBUSTNESS_VERSION,
               images: robustnessCount(run.profile.name, run.adapter?.software === true),
               saliency: SALIENCY_VERSION,
+              firstFilters: 1,
             },
           }
         : {}),

@@ -24,6 +24,7 @@ import { runAnalyses } from '../analysis/run-analyses.ts';
 import { predictSubset } from '../shared/predict.ts';
 import { modelRobustness } from '../analysis/robustness.ts';
 import { modelSaliency } from '../analysis/saliency.ts';
+import { firstConvLayer, firstFiltersRecord, readKernel } from '../analysis/filters.ts';
 import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { trainImagesOf, type ModelJob } from './job.ts';
@@ -46,6 +47,9 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     initialWeights = { kind: 'imagenet', source: job.imagenetWeights.source };
     reporter.log(`${spec.name}: ImageNet weights loaded into ${info.layersCopied} layers from ${job.imagenetWeights.source}`);
   }
+  // The primary run keeps its first-layer filters as they start (random or ImageNet's) and as they end.
+  const firstConv = job.primary ? firstConvLayer(model) : null;
+  const initialFilters = firstConv ? await readKernel(firstConv) : null;
   const trainForEpoch = (epoch: number) => trainImagesOf(job, data.labels, epoch);
   const outcome = await trainModel(model, {
     label,
@@ -160,6 +164,7 @@ export async function runModelJob(job: ModelJob, data: ImageSet, reporter: Repor
     misclassified: misclassified.info,
     ...(robustness ? { robustness } : {}),
     ...(saliency ? { saliency } : {}),
+    ...(firstConv && initialFilters ? { firstFilters: firstFiltersRecord(firstConv.name, initialFilters, await readKernel(firstConv), initialWeights.kind) } : {}),
     ...(analysed ? { representations: analysed.record } : {}),
     trainedAt: new Date().toISOString(),
   };

@@ -13,6 +13,7 @@ export const FIGURES = [
   'fig-activations',
   'fig-propagation',
   'fig-cka-reference',
+  'fig-first-filters',
   'fig-probes-by-depth',
   'fig-grad-cam',
   'fig-near-duplicates',

@@ -114,6 +114,14 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
       expect(s.sampleMaps).toHaveLength(6);
       for (const map of s.sampleMaps) expect(map).toHaveLength(s.height * s.width);
     }
+    // First-layer filters: the first real filter bank (ResNet50's after its fixed preprocessing layer), before and after training.
+    for (const m of bundle.models) {
+      const f = m.firstFilters!;
+      expect(f.trained).toHaveLength(f.shape.reduce((a, b) => a * b, 1));
+      expect(f.initial).toHaveLength(f.trained.length);
+      expect(f.trained).not.toEqual(f.initial);
+      expect(f.shape[0] * f.shape[1]).toBeGreaterThan(1);
+    }
     // Every pair of the five models and each against the best baseline, on both protocols.
     expect(manifest.comparisons!.filter((c) => c.protocol === 'grouped').length).toBe(10 + 5);
     // Progress and the backend choice are reported as plain lines when not on a terminal.
