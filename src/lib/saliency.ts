@@ -66,19 +66,27 @@ const join = (xs: readonly string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.
 export function saliencyText(rows: readonly SaliencyRow[], unavailable: readonly { name: string; reason: string }[] = []): string[] {
   if (rows.length === 0) return [];
   const out: string[] = [];
-  const beatsDeletion = (r: SaliencyRow) => r.deletion.differenceCI[1] < 0;
-  const beatsInsertion = (r: SaliencyRow) => r.insertion.differenceCI[0] > 0;
-  const both = rows.filter((r) => beatsDeletion(r) && beatsInsertion(r));
-  const one = rows.filter((r) => beatsDeletion(r) !== beatsInsertion(r));
-  const worseOn = (r: SaliencyRow) => [r.deletion.differenceCI[0] > 0 && 'deletion', r.insertion.differenceCI[1] < 0 && 'insertion'].filter(Boolean) as string[];
-  const worse = rows.filter((r) => !beatsDeletion(r) && !beatsInsertion(r) && worseOn(r).length > 0);
-  const neither = rows.filter((r) => !beatsDeletion(r) && !beatsInsertion(r) && worseOn(r).length === 0);
+  // Per score: better than the random order (the interval of the difference excludes zero the right way), worse, or not separated.
+  const verdict = (ci: [number, number], lowerIsBetter: boolean): 'better' | 'worse' | 'not separated' =>
+    (lowerIsBetter ? ci[1] < 0 : ci[0] > 0) ? 'better' : (lowerIsBetter ? ci[0] > 0 : ci[1] < 0) ? 'worse' : 'not separated';
+  const of = (r: SaliencyRow) => ({ deletion: verdict(r.deletion.differenceCI, true), insertion: verdict(r.insertion.differenceCI, false) });
+  const both = rows.filter((r) => of(r).deletion === 'better' && of(r).insertion === 'better');
   const parts: string[] = [];
   if (both.length) parts.push(`${join(both.map((r) => r.name))}: removing pixels in the map's order lowers the predicted class's probability faster than a random order, and revealing them raises it faster (both paired 95% intervals exclude zero)`);
-  if (one.length) parts.push(`${join(one.map((r) => `${r.name} (${beatsDeletion(r) ? 'deletion' : 'insertion'} only)`))}: better than random on one of the two scores`);
-  if (worse.length) parts.push(`${join(worse.map((r) => `${r.name} (${join(worseOn(r))})`))}: worse than a random pixel order, so the maps point away from what the model uses`);
-  if (neither.length) parts.push(`${join(neither.map((r) => r.name))}: not separated from a random pixel order on either score, so ${neither.length === 1 ? 'its' : 'their'} maps are not shown to point at what the model uses`);
+  for (const r of rows.filter((x) => !both.includes(x))) {
+    const v = of(r);
+    const said = (['better', 'worse', 'not separated'] as const)
+      .map((k) => {
+        const scores = (['deletion', 'insertion'] as const).filter((s) => v[s] === k);
+        return scores.length ? `${k === 'not separated' ? 'not separated from random' : `${k} than random`} on ${join(scores)}` : null;
+      })
+      .filter(Boolean);
+    parts.push(`${r.name}: ${said.join(', ')}`);
+  }
   out.push(`${parts.join('; ')}.`);
+  if (rows.some((r) => of(r).deletion === 'worse'))
+    out.push('Deletion sets pixels to black, which is also the background of these images; insertion, which reveals pixels on a blurred copy, does not share that confound.');
+  if (rows.some((r) => of(r).deletion !== 'better' && of(r).insertion !== 'better')) out.push('Where neither score beats random, this test does not show that the maps point at what the model uses.');
   const lowestDeletion = [...rows].sort((a, b) => a.deletion.mean - b.deletion.mean)[0]!;
   const highestInsertion = [...rows].sort((a, b) => b.insertion.mean - a.insertion.mean)[0]!;
   if (rows.length > 1)

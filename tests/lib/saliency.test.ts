@@ -20,8 +20,9 @@ describe('saliency section', () => {
     expect(rows[2]!.deletion.differenceCI).toEqual([0, 0]);
     const text = saliencyText(rows).join(' ');
     expect(text).toContain('Faithful: removing pixels in the map');
-    expect(text).toContain('Half (deletion only): better than random on one of the two scores');
-    expect(text).toContain('Random: not separated from a random pixel order on either score, so its maps are not shown to point at what the model uses');
+    expect(text).toContain('Half: better than random on deletion, not separated from random on insertion');
+    expect(text).toContain('Random: not separated from random on deletion and insertion');
+    expect(text).toContain('this test does not show that the maps point at what the model uses');
     expect(text).toContain('8 × 8 for Faithful, 2 × 2 for Half and 8 × 8 for Random');
   });
 
@@ -31,7 +32,8 @@ describe('saliency section', () => {
     expect(rows).toHaveLength(1);
     const text = saliencyText(rows, saliencyUnavailable(models)).join(' ');
     expect(text).not.toContain('removing pixels in the map');
-    expect(text).toContain('A (deletion and insertion): worse than a random pixel order');
+    expect(text).toContain('A: worse than random on deletion and insertion');
+    expect(text).toContain('Deletion sets pixels to black');
     expect(text).toContain('No Grad-CAM for X (its last layer is not a Dense softmax).');
     expect(saliencyText([])).toEqual([]);
   });
