@@ -23,6 +23,7 @@ import { removeCheckpoint } from '../train/checkpoint.ts';
 import { chooseK, K_CANDIDATES, knnVote, majorityClass } from './knn.ts';
 import { buildLogisticRegression } from './logistic.ts';
 import { measureRobustness, type RobustnessRecord } from '../analysis/robustness.ts';
+import { CORRUPTIONS, corruptImages, SEVERITIES } from '../analysis/corruptions.ts';
 
 /** Bump when a change here should invalidate cached logistic-regression runs. */
 const BASELINE_VERSION = 1;
@@ -57,22 +58,26 @@ async function neighbourRobustness(inp: BaselineInputs, k: number): Promise<{ nn
   const pixels = new Uint8Array(images.length * px);
   images.forEach((idx, i) => pixels.set(data.images.subarray(idx * px, (idx + 1) * px), i * px));
   const labels = Uint8Array.from(images, (i) => data.labels[i]!);
-  const searched = new Map<string, Int32Array>();
-  const neighbours = async (p: Uint8Array, count: number) => {
-    const key = createHash('sha256').update(p).digest('hex');
-    let index = searched.get(key);
-    if (!index) {
-      // The corrupted images' features after every dataset image's, so indices below n are the dataset's.
-      const all = new Float32Array(features.length + count * POOLED_DIM);
-      all.set(features);
-      all.set(pooledFeatures(p, count, size), features.length);
-      index = (await nearestAmong(all, Int32Array.from({ length: count }, (_, i) => n + i), train, k)).index;
-      searched.set(key, index);
-    }
+  const count = images.length;
+  const keyOf = (p: Uint8Array) => createHash('sha256').update(p).digest('hex');
+  // Every setting's images (clean, then each corruption and severity, as measureRobustness makes them),
+  // searched in one pass, so the training split's features are laid out for the search once, not 66 times.
+  const settings: Uint8Array[] = [pixels];
+  for (const c of CORRUPTIONS) for (const s of SEVERITIES) settings.push(await corruptImages(pixels, count, size, c.id, s, seed));
+  // The corrupted images' features after every dataset image's, so indices below n are the dataset's.
+  const all = new Float32Array(features.length + settings.length * count * POOLED_DIM);
+  all.set(features);
+  settings.forEach((p, j) => all.set(pooledFeatures(p, count, size), features.length + j * count * POOLED_DIM));
+  const found = await nearestAmong(all, Int32Array.from({ length: settings.length * count }, (_, i) => n + i), train, k);
+  const stride = found.index.length / (settings.length * count);
+  const searched = new Map(settings.map((p, j) => [keyOf(p), found.index.subarray(j * count * stride, (j + 1) * count * stride)] as const));
+  const neighbours = (p: Uint8Array) => {
+    const index = searched.get(keyOf(p));
+    if (!index) throw new Error('baselines under corruptions: a corrupted batch that was not searched (corruptions.ts and this list disagree)');
     return index;
   };
   const measure = (votes: number) =>
-    measureRobustness({ pixels, labels, size, classes: data.numClasses, seed, predict: async (p, count) => knnVote(await neighbours(p, count), k, votes, data.labels, data.numClasses).predicted });
+    measureRobustness({ pixels, labels, size, classes: data.numClasses, seed, predict: async (p) => knnVote(neighbours(p), stride, votes, data.labels, data.numClasses).predicted });
   const nn = await measure(1);
   const knn = await measure(k);
   return { nn, knn };
