@@ -97,8 +97,8 @@ function poisson(rng: () => number, gauss: () => number, mean: number): number {
 /** torchvision's default sigma for a Gaussian kernel of `k` pixels. */
 export const torchvisionSigma = (k: number) => 0.3 * ((k - 1) * 0.5 - 1) + 0.8;
 
-/** Separable Gaussian blur with reflected borders (torchvision pads by reflection). */
-function gaussianBlur(img: Uint8Array, size: number, sigma: number): Uint8Array {
+/** Separable Gaussian blur with reflected borders (torchvision pads by reflection), in floats; saliency.ts blurs its insertion canvas with it too. */
+export function gaussianBlurFloat(img: ArrayLike<number>, size: number, sigma: number): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const weights = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
   const total = weights.reduce((a, b) => a + b, 0);
@@ -108,21 +108,21 @@ function gaussianBlur(img: Uint8Array, size: number, sigma: number): Uint8Array 
     while (j < 0 || j >= size) j = j < 0 ? -j : 2 * (size - 1) - j;
     return j;
   };
-  const tmp = new Float32Array(size * size);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let s = 0;
-      for (let k = -radius; k <= radius; k++) s += w[k + radius]! * img[y * size + reflect(x + k)]!;
-      tmp[y * size + x] = s;
-    }
-  const out = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let s = 0;
-      for (let k = -radius; k <= radius; k++) s += w[k + radius]! * tmp[reflect(y + k) * size + x]!;
-      out[y * size + x] = Math.round(clip255(s));
-    }
-  return out;
+  const pass = (src: ArrayLike<number>, horizontal: boolean) => {
+    const out = new Float32Array(size * size);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        let s = 0;
+        for (let k = -radius; k <= radius; k++) s += w[k + radius]! * (horizontal ? src[y * size + reflect(x + k)]! : src[reflect(y + k) * size + x]!);
+        out[y * size + x] = s;
+      }
+    return out;
+  };
+  return pass(pass(img, true), false);
+}
+
+function gaussianBlur(img: Uint8Array, size: number, sigma: number): Uint8Array {
+  return Uint8Array.from(gaussianBlurFloat(img, size, sigma), (v) => Math.round(clip255(v)));
 }
 
 /** PIL's BOX resampling of a square image: each output pixel is the area-weighted mean of the input pixels it covers. */

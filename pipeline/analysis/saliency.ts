@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
+import { gaussianBlurFloat } from './corruptions.ts';
 import type { ProfileName, Saliency } from '../../schema/results.ts';
 
 /** Bump when what is measured changes: primary runs are redone. */
@@ -135,36 +136,13 @@ export function curveArea(ys: ArrayLike<number>): number {
   return s / (ys.length - 1);
 }
 
-/** Separable Gaussian blur (reflected borders) of one image in [0, 1]. */
-function blurred(img: Float32Array, size: number, sigma: number): Float32Array {
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const total = k.reduce((a, b) => a + b, 0);
-  const reflect = (i: number) => {
-    let j = i;
-    while (j < 0 || j >= size) j = j < 0 ? -j : 2 * (size - 1) - j;
-    return j;
-  };
-  const pass = (src: Float32Array, horizontal: boolean) => {
-    const out = new Float32Array(size * size);
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) {
-        let s = 0;
-        for (let d = -r; d <= r; d++) s += k[d + r]! * (horizontal ? src[y * size + reflect(x + d)]! : src[reflect(y + d) * size + x]!);
-        out[y * size + x] = s / total;
-      }
-    return out;
-  };
-  return pass(pass(img, true), false);
-}
-
 /**
  * Deletion and insertion areas for one image (values in [0, 1], size × size) and one
  * pixel order, for class `c`: STEPS + 1 images per curve, classified in one batch.
  */
 export async function deletionInsertion(model: LayersModel, img: Float32Array, size: number, order: Int32Array, c: number): Promise<{ deletion: number; insertion: number }> {
   const n = size * size;
-  const canvas = blurred(img, size, Math.max(0.5, (CANVAS_SIGMA_AT_224 * size) / 224));
+  const canvas = gaussianBlurFloat(img, size, Math.max(0.5, (CANVAS_SIGMA_AT_224 * size) / 224));
   const batch = new Float32Array(2 * (STEPS + 1) * n);
   for (let step = 0; step <= STEPS; step++) {
     const del = batch.subarray(step * n, (step + 1) * n);
