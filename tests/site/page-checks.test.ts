@@ -3,7 +3,8 @@
  * finds no error, the page holds fewer than 3,000 elements before the reader opens
  * anything, and at 390 px the document is never wider than the screen, no table or
  * figure scrolls sideways inside it, also once the Try-it section has run and every
- * chart has gone live.
+ * chart has gone live; the captions stay short, and the A4 print is at most 12 pages with
+ * every figure and table whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -148,20 +149,40 @@ describe('the built page, checked', () => {
     expect(built).not.toMatch(/Couldn.t load Vulkan|libvulkan|vkCreateInstance|cannot open shared object/);
   });
 
-  it('prints to at most 18 A4 pages (the 12-page target is open)', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  it('keeps every caption under about 60 words', async () => {
+    const { page, close } = await open(1280);
+    const long = await page.evaluate(() =>
+      [...document.querySelectorAll('figcaption, .table-wrap > .caption')]
+        .map((c) => (c.textContent ?? '').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)))
+        .filter((words) => words.length > 60)
+        .map((words) => `${words.length} words: ${words.slice(0, 8).join(' ')} …`),
+    );
+    expect(long).toEqual([]);
+    await close();
+  });
+
+  it('prints to at most 12 A4 pages, no figure or table split across a page', async () => {
+    // A4's text area under the print style's margins (15 mm × 14 mm), in CSS pixels (96 per inch).
+    const mm = 96 / 25.4;
+    const area = { width: Math.floor((210 - 28) * mm), height: Math.floor((297 - 30) * mm) };
+    const context = await browser.newContext({ viewport: area });
     const page = await context.newPage();
     await page.goto(site.url, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });
     await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
     await page.waitForLoadState('networkidle');
+    // A block that keeps together and is shorter than a page moves whole to the next page.
+    const split = await page.evaluate((height) => {
+      const blocks = [...document.querySelectorAll<HTMLElement>('figure, .table-wrap')].filter((e) => e.getClientRects().length > 0);
+      return blocks
+        .filter((e) => getComputedStyle(e).breakInside !== 'avoid' || e.getBoundingClientRect().height > height)
+        .map((e) => `${e.id || e.className}: ${Math.round(e.getBoundingClientRect().height)} px, break-inside ${getComputedStyle(e).breakInside}`);
+    }, area.height);
+    expect(split).toEqual([]);
     const pdf = await page.pdf({ format: 'A4' });
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
     expect(pages).toBeGreaterThan(3);
-    // #22 brought the print to 12 pages; the analysis sections added since (#21: CKA, filters, probes,
-    // Grad-CAM, corruptions) make it 17 on this fixture. The guard keeps it from growing further
-    // while the 12-page target is open (see #22's note).
-    expect(pages).toBeLessThanOrEqual(18);
+    expect(pages).toBeLessThanOrEqual(12);
     await context.close();
   });
 });
