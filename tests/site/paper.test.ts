@@ -384,6 +384,20 @@ describe('the paper on a phone, in print and for every reader', () => {
     // Each image names the predicted and the true class with the model's probabilities.
     const caption = await gallery.locator('li p').first().textContent();
     expect(caption).toMatch(new RegExp(`^${target.predicted} [<>]?\\d+(\\.\\d)?% · ${target.actual} [<>]?\\d+(\\.\\d)?%$`));
+    // Each image's file path wraps, if at all, after a folder separator: the file name itself stays on one line.
+    const names = await gallery.locator('li p.file').evaluateAll((ps) =>
+      ps.map((p) => {
+        const last = p.lastChild!;
+        const range = document.createRange();
+        range.selectNodeContents(last);
+        return { text: p.textContent, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size };
+      }),
+    );
+    expect(names.length).toBe(shown);
+    for (const n of names) {
+      expect(n.text).toMatch(/^[^/]+(\/[^/]+)*\.\w+$/);
+      expect(n.lines).toBe(1);
+    }
     // The same list from the keyboard: the select under the matrix.
     const select = page.locator('#fig-confusion-matrix select[data-cell]');
     const options = await select.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));

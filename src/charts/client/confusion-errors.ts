@@ -76,7 +76,9 @@ function setup(figure: HTMLElement, panel: HTMLElement): void {
       probs.textContent = `${predicted} ${pct(img.p[j] ?? 0)} · ${actual} ${pct(img.p[i] ?? 0)}`;
       const file = document.createElement('p');
       file.className = 'file';
-      file.textContent = img.file;
+      // A line may break after each folder separator, so a path wraps there rather than inside the file name ("…jpe g").
+      const parts = img.file.split('/');
+      parts.forEach((part, i) => (i < parts.length - 1 ? file.append(`${part}/`, document.createElement('wbr')) : file.append(part)));
       li.append(el, probs, file);
       gallery.append(li);
     }
