@@ -195,7 +195,8 @@ export async function buildProtocols(
     figureBytes.set(ds.images.subarray(p.a * PIXELS, (p.a + 1) * PIXELS), at);
     figureBytes.set(ds.images.subarray(p.b * PIXELS, (p.b + 1) * PIXELS), at + PIXELS);
     offset += 2 * PIXELS;
-    return { a: p.a, b: p.b, distance: Math.round(p.distance * 100) / 100, offset: at };
+    // Unrounded: a pair just above the threshold must not print as the threshold itself (2.25 beside 2.25).
+    return { a: p.a, b: p.b, distance: p.distance, offset: at };
   };
 
   const nearestByClass = Array.from({ length: numClasses }, () => [] as number[]);

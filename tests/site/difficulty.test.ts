@@ -51,6 +51,14 @@ describe('the section on how hard Medical MNIST is', () => {
     // An empty group says so instead of leaving a blank row.
     if (figures.belowThreshold.length === 0) await expect(page.locator('[data-pairs="below"]').textContent()).resolves.toContain('No such pair');
 
+    // Each printed distance is on its side of the threshold: a pair just above it never reads as the threshold itself.
+    const threshold = manifest.audit!.threshold;
+    for (const [key, inSide] of [['below', (d: number) => d <= threshold], ['above', (d: number) => d > threshold]] as const) {
+      const printed = await page.locator(`[data-pairs="${key}"] .label .num`).allTextContents();
+      expect(printed.length).toBe(key === 'below' ? figures.belowThreshold.length : figures.aboveThreshold.length);
+      for (const text of printed) expect(inSide(Number(text.replace(/,/g, ''))), `${key}: ${text} against ${threshold}`).toBe(true);
+    }
+
     // The histograms: a static chart with a panel per protocol.
     const staticSrc = await page.locator('#fig-nearest-train img.vega-static[data-layout="wide"]').evaluate((i: HTMLImageElement) => i.src);
     const chart = await (await fetch(staticSrc)).text();
