@@ -1,6 +1,10 @@
 /**
- * Figure: test accuracy against parameters and against FLOPs (log x), with Wilson 95%
- * intervals as vertical bars. The Pareto front (on point estimates) joins its models
+ * Figure: test error against parameters and against FLOPs (log x), with Wilson 95%
+ * intervals as vertical bars. Error, not accuracy, on a log scale drawn upside down
+ * (better is higher): near the ceiling, accuracies of 99.2 % and 99.9 % are a 7-fold
+ * difference in errors that a linear accuracy axis squeezes into its top, next to a
+ * baseline at 96 %. The scale is symmetric-log, linear below 0.1 %, so that a perfect
+ * score (error 0) still has a place. The Pareto front (on point estimates) joins its models
  * with straight segments, which rise from each front model to the next: a model with
  * the same accuracy as a front model but a higher cost (a tie, hence dominated) lies
  * below the segment, never on it, as a staircase's flat step would put it. Front
@@ -71,9 +75,23 @@ function colour(input: ChartInput) {
   return { ...base, title: 'Model or baseline', scale: { domain: [...base.scale.domain, ...baselines.map((b) => b.name)], range: [...base.scale.range, ...baselines.map((b) => BASELINE_COLOURS[b.id])] } };
 }
 
+/** Where the error scale turns from linear to logarithmic: 0.1 % error. */
+const ERROR_LINEAR_BELOW = 0.001;
+/** Error ticks a reader can read off a log axis (d3's symlog scale would space its ticks linearly). */
+const ERROR_TICKS = [0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
+
+/** The ticks up to the first at or above the largest error drawn (an interval's upper end). */
+export function errorTicks(rows: readonly CostRow[]): number[] {
+  const top = Math.max(0, ...rows.map((r) => 1 - r.lower));
+  const last = ERROR_TICKS.findIndex((t) => t >= top);
+  return ERROR_TICKS.slice(0, last === -1 ? undefined : last + 1);
+}
+
 export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wide'): TopLevelSpec {
   const colours = colour(input);
   const narrow = layout === 'narrow';
+  const rows = costRows(input);
+  const ticks = errorTicks(rows);
   const x = {
     field: 'cost',
     type: 'quantitative' as const,
@@ -83,9 +101,14 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
   };
   return {
     $schema: SCHEMA_URL,
-    description: 'Test accuracy against parameters and against FLOPs with 95% intervals and the Pareto front.',
+    description: 'Test error (log scale, better higher) against parameters and against FLOPs with 95% intervals and the Pareto front.',
     config: chartConfig(layout),
-    data: { values: costRows(input) },
+    data: { values: rows },
+    transform: [
+      { calculate: '1 - datum.accuracy', as: 'error' },
+      { calculate: '1 - datum.upper', as: 'errorLow' },
+      { calculate: '1 - datum.lower', as: 'errorHigh' },
+    ],
     facet: { [narrow ? 'row' : 'column']: { field: 'kind', type: 'nominal', sort: ['Parameters', 'FLOPs'], title: null } },
     resolve: { scale: { x: 'independent' } },
     spacing: narrow ? 16 : 28,
@@ -95,7 +118,13 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
       height: narrow ? 240 : 320,
       encoding: {
         x,
-        y: { field: 'accuracy', type: 'quantitative', title: 'Test accuracy', scale: { zero: false }, axis: { format: '.1~%' } },
+        y: {
+          field: 'error',
+          type: 'quantitative',
+          title: 'Test error (log scale)',
+          scale: { type: 'symlog', constant: ERROR_LINEAR_BELOW, domain: [0, ticks.at(-1)!], reverse: true, nice: false },
+          axis: { values: ticks, format: '.1~%' },
+        },
       },
       layer: [
         {
@@ -106,7 +135,7 @@ export function accuracyVsCostSpec(input: ChartInput, layout: ChartLayout = 'wid
         {
           mark: { type: 'rule', strokeWidth: 2 },
           // Same title as the points' y, so the shared axis keeps one title.
-          encoding: { y: { field: 'lower', type: 'quantitative', title: 'Test accuracy' }, y2: { field: 'upper' }, color: colours },
+          encoding: { y: { field: 'errorLow', type: 'quantitative', title: 'Test error (log scale)' }, y2: { field: 'errorHigh' }, color: colours },
         },
         {
           mark: { type: 'point', size: 90, strokeWidth: 2, opacity: 1 },

@@ -3,7 +3,7 @@ import { compile } from 'vega-lite';
 import { CHART_IDS, chartSpec } from '../../src/charts/specs.ts';
 import { curveRows } from '../../src/charts/training-curves.ts';
 import { confusionCells } from '../../src/charts/confusion-matrix.ts';
-import { costRows, flops } from '../../src/charts/accuracy-vs-cost.ts';
+import { accuracyVsCostSpec, costRows, errorTicks, flops } from '../../src/charts/accuracy-vs-cost.ts';
 import { f1Cells, f1Domain } from '../../src/charts/per-class-f1.ts';
 import { CLASSES, chartInput, modelResult } from '../helpers/study-bundle.ts';
 
@@ -64,6 +64,21 @@ describe('chart specs', () => {
     expect(tiny.cost).toBe(flops(models[2]!));
     expect(tiny.cost).toBe(2_000_000);
     expect([tiny.lower, tiny.upper]).toEqual(models[2]!.evaluation.accuracyCI95);
+  });
+
+  it('plots test error on an upside-down symmetric-log axis, ticked from 0 to just past the largest interval end', () => {
+    const rows = costRows(input);
+    const top = Math.max(...rows.map((r) => 1 - r.lower));
+    const ticks = errorTicks(rows);
+    expect(ticks[0]).toBe(0);
+    expect(ticks.at(-1)!).toBeGreaterThanOrEqual(top);
+    expect(ticks.at(-2)!).toBeLessThan(top);
+    // A perfect score (error 0) still has a place: symlog, not log.
+    expect(errorTicks(rows.map((r) => ({ ...r, accuracy: 1, lower: 1, upper: 1 })))).toEqual([0]);
+    const spec = accuracyVsCostSpec(input) as unknown as { spec: { encoding: { y: { field: string; scale: Record<string, unknown>; axis: { values: number[] } } } } };
+    expect(spec.spec.encoding.y.field).toBe('error');
+    expect(spec.spec.encoding.y.scale).toMatchObject({ type: 'symlog', reverse: true, domain: [0, ticks.at(-1)] });
+    expect(spec.spec.encoding.y.axis.values).toEqual(ticks);
   });
 
   it('lays out per-class F1 for every model and class, on a domain from the lowest score to 1', () => {
