@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PROTOCOLS, Run, SCHEMA_VERSION, type Baseline, type Budget, type Protocol } from '../../schema/results.ts';
+import { PROTOCOLS, Robustness, Run, SCHEMA_VERSION, type Baseline, type Budget, type Protocol } from '../../schema/results.ts';
 import type { HeldOutNeighbours } from '../data/protocols.ts';
 import { stratifiedSubset, type SplitIndices } from '../data/split.ts';
 import { nearestAmong, pooledFeatures, POOLED_DIM } from '../data/neighbours.ts';
@@ -22,7 +22,7 @@ import { trainModel } from '../train/train.ts';
 import { removeCheckpoint } from '../train/checkpoint.ts';
 import { chooseK, K_CANDIDATES, knnVote, majorityClass } from './knn.ts';
 import { buildLogisticRegression } from './logistic.ts';
-import { measureRobustness, type RobustnessRecord } from '../analysis/robustness.ts';
+import { measureRobustness, modelRobustness, ROBUSTNESS_VERSION, type RobustnessRecord } from '../analysis/robustness.ts';
 import { CORRUPTIONS, corruptImages, SEVERITIES } from '../analysis/corruptions.ts';
 
 /** Bump when a change here should invalidate cached logistic-regression runs. */
@@ -38,7 +38,7 @@ export interface BaselineInputs {
   logisticBudget: Budget;
   cacheDir: string;
   reporter: Reporter;
-  /** The run's corrupted test images (the models' own), for the nearest-neighbour baselines; null: not measured. */
+  /** The run's corrupted test images (the models' own), for the baselines that learn or remember; null: not measured. */
   robustness?: { images: Int32Array; seed: number; protocol: Protocol } | null;
 }
 
@@ -115,17 +115,37 @@ function fixedRun(protocol: Protocol, seed: number, key: string, labels: Uint8Ar
   };
 }
 
-async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number): Promise<Run> {
+/**
+ * One logistic-regression run, from the cache when its inputs are unchanged. The run the
+ * models' robustness is measured on (the primary protocol's first seed) also classifies the
+ * same corrupted images, kept with the run in the cache.
+ */
+async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number): Promise<{ run: Run; robustness?: RobustnessRecord }> {
   const { data, classes, reporter } = inp;
   const split = inp.splits[protocol];
+  const robust = inp.robustness && inp.robustness.protocol === protocol && inp.robustness.seed === seed ? inp.robustness : null;
   const hash = sha256(
-    JSON.stringify({ schema: SCHEMA_VERSION, baseline: BASELINE_VERSION, id: 'logistic-regression', protocol, seed, budget: inp.logisticBudget, fingerprint: inp.fingerprint, train: split.train.length, test: split.test.length, firstTest: split.test[0] }),
+    JSON.stringify({
+      schema: SCHEMA_VERSION,
+      baseline: BASELINE_VERSION,
+      id: 'logistic-regression',
+      protocol,
+      seed,
+      budget: inp.logisticBudget,
+      fingerprint: inp.fingerprint,
+      train: split.train.length,
+      test: split.test.length,
+      firstTest: split.test[0],
+      robustness: robust ? { version: ROBUSTNESS_VERSION, images: sha256(Array.from(robust.images).join(',')) } : null,
+    }),
   );
   const dir = join(inp.cacheDir, 'baselines');
   const file = join(dir, `logistic-regression-${hash.slice(0, 16)}.json`);
   if (existsSync(file)) {
-    const parsed = Run.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (parsed.success && parsed.data.inputsHash === hash) return parsed.data;
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { robustness?: unknown };
+    const parsed = Run.safeParse(raw);
+    const kept = robust ? Robustness.safeParse(raw.robustness) : null;
+    if (parsed.success && parsed.data.inputsHash === hash && (!kept || kept.success)) return { run: parsed.data, ...(kept?.success ? { robustness: kept.data } : {}) };
   }
   const model = buildLogisticRegression({ seed, numClasses: classes.length, imageSize: data.imageSize });
   const label = `Logistic regression (${protocol}, seed ${seed})`;
@@ -147,6 +167,7 @@ async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number
     reporter,
   });
   const test = await predictSubset(model, data, split.test);
+  const robustness = robust ? await modelRobustness(model, data, robust.images, robust.seed, label, reporter) : undefined;
   model.dispose();
   tf.disposeVariables();
   const run: Run = {
@@ -165,11 +186,11 @@ async function logisticRun(inp: BaselineInputs, protocol: Protocol, seed: number
     evaluation: evaluateRun({ labels: test.labels, probs: test.probs, predicted: test.predicted, classes, loss: test.loss }),
   };
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(run));
+  writeFileSync(tmp, JSON.stringify(robustness ? { ...run, robustness } : run));
   renameSync(tmp, file);
   removeCheckpoint(checkpointFile);
   reporter.log(`${label}: test accuracy ${(run.evaluation.accuracy * 100).toFixed(2)} %`);
-  return run;
+  return { run, ...(robustness ? { robustness } : {}) };
 }
 
 export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
@@ -215,9 +236,11 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
     inp.reporter.log(`baselines under corruptions (1-NN, k-NN) on ${inp.robustness.images.length} test images: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   const logistic: Run[] = [];
+  let logisticRobust: RobustnessRecord | undefined;
   for (const protocol of PROTOCOLS)
     for (const s of inp.seeds) {
-      const run = await logisticRun(inp, protocol, s);
+      const { run, robustness } = await logisticRun(inp, protocol, s);
+      logisticRobust ??= robustness;
       // The tested weights are the last epoch's (TESTED_CHECKPOINT): their validation accuracy is the last epoch's.
       const last = run.training?.history.at(-1);
       logistic.push(last ? { ...run, validationAccuracy: last.valAccuracy } : run);
@@ -268,6 +291,7 @@ export async function runBaselines(inp: BaselineInputs): Promise<Baseline[]> {
       kSelection: null,
       runs: logistic,
       summary: summaries(logistic),
+      ...(logisticRobust ? { robustness: logisticRobust } : {}),
     },
   ];
 }

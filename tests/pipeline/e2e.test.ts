@@ -96,10 +96,13 @@ describe('pipeline end to end (smoke profile, generated data)', () => {
       expect(m.summary!.grouped!.accuracy.n).toBe(1);
       expect(m.evaluation.macroAuc).toBeGreaterThanOrEqual(0);
     }
-    // Robustness: every model and the neighbour baselines on the same corrupted test images, all 13 corruptions at 5 severities.
+    // Robustness: every model and every baseline that learns or remembers (1-NN, k-NN, logistic regression) on the same
+    // corrupted test images, all 13 corruptions at 5 severities.
     expect(manifest.corruptions!.list).toHaveLength(13);
+    expect(manifest.baselines!.filter((b) => b.robustness).map((b) => b.id)).toEqual(['nearest-neighbour', 'k-nearest-neighbours', 'logistic-regression']);
     const robust = [...bundle.models.map((m) => m.robustness!), ...manifest.baselines!.filter((b) => b.robustness).map((b) => b.robustness!)];
-    expect(robust).toHaveLength(5 + 2);
+    expect(robust).toHaveLength(5 + 3);
+    expect(new Set(robust.map((r) => JSON.stringify(r.labels))).size).toBe(1);
     for (const r of robust) {
       expect(r.images).toBe(Math.min(24, manifest.protocols![0]!.split.sizes.test));
       expect(r.corruptions.map((c) => c.id)).toEqual(manifest.corruptions!.list.map((c) => c.id));
