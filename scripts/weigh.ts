@@ -19,7 +19,7 @@
  * download, at their gzip size on any server.
  * Exits non-zero when a budget is exceeded.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { parseArgs } from 'node:util';
@@ -74,7 +74,9 @@ function listFiles(dir: string): string[] {
 
 /** The base path the site was built with, read from its canonical link. */
 export function detectBase(dist: string): string {
-  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const index = join(dist, 'index.html');
+  if (!existsSync(index)) throw new Error(`${dist}: no built site here (no index.html); run \`npm run build\` first, or pass --dist`);
+  const html = readFileSync(index, 'utf8');
   const href = /<link rel="canonical" href="([^"]+)"/.exec(html)?.[1];
   if (href) return new URL(href).pathname;
   const assets = assetBase(html);

@@ -28,4 +28,9 @@ describe('weigh --base', () => {
     expect(detectBase(dist('<script src="/x/_astro/app.js"></script>'))).toBe('/x/');
     expect(() => detectBase(dist('<p>nothing</p>'))).toThrow(/pass --base/);
   });
+
+  it('names a folder that holds no built site, rather than failing to open a file in it', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'weigh-base-'));
+    expect(() => detectBase(empty)).toThrow(`${empty}: no built site here (no index.html)`);
+  });
 });
