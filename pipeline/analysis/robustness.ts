@@ -15,6 +15,7 @@ import type { ImageSet } from '../shared/tensors.ts';
 import type { Reporter } from '../shared/progress.ts';
 import { CORRUPTIONS, corruptImages, RESCALING, SEVERITIES } from './corruptions.ts';
 import { SALIENCY_IMAGES } from './saliency.ts';
+import { balancedError } from '../../common/balanced-error.ts';
 
 /**
  * Test images corrupted per profile (null: the whole test split). Each is classified 66
@@ -47,24 +48,6 @@ export function corruptionsRecord(): Corruptions {
     rescaling: RESCALING,
     list: CORRUPTIONS.map((c) => ({ id: c.id, name: c.name, family: c.family, params: [...c.params] })),
   };
-}
-
-/** 1 − the mean over classes of recall (classes with no image are left out, as scikit-learn does). */
-export function balancedError(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number {
-  const seen = new Float64Array(classes);
-  const right = new Float64Array(classes);
-  for (let i = 0; i < labels.length; i++) {
-    seen[labels[i]!]!++;
-    if (predicted[i] === labels[i]) right[labels[i]!]!++;
-  }
-  let sum = 0;
-  let present = 0;
-  for (let c = 0; c < classes; c++)
-    if (seen[c]! > 0) {
-      sum += right[c]! / seen[c]!;
-      present++;
-    }
-  return present ? 1 - sum / present : 0;
 }
 
 /** What schema/results.ts Robustness holds: balanced errors, and the predictions behind them (for resampled intervals). */

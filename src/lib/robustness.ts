@@ -9,6 +9,7 @@
 import seedrandom from 'seedrandom';
 import { decodePredictions, type Manifest, type ModelResult, type Robustness } from '../../schema/results.ts';
 import { referenceModel } from './facts.ts';
+import { balancedError } from '../../common/balanced-error.ts';
 
 /** Bootstrap resamples of the test images behind every interval. */
 export const RESAMPLES = 1000;
@@ -57,26 +58,6 @@ export function robustnessMethods(manifest: Pick<Manifest, 'baselines'>, models:
   return all.filter((m) => m.record.images === first!.images && m.record.seed === first!.seed && String(m.record.labels) === String(first!.labels));
 }
 
-/** Balanced error with each image counted `weight[i]` times (a bootstrap resample). */
-function weightedBalancedError(labels: readonly number[], predicted: readonly number[], weight: ArrayLike<number>, classes: number): number {
-  const seen = new Float64Array(classes);
-  const right = new Float64Array(classes);
-  for (let i = 0; i < labels.length; i++) {
-    const w = weight[i]!;
-    if (!w) continue;
-    seen[labels[i]!]! += w;
-    if (predicted[i] === labels[i]) right[labels[i]!]! += w;
-  }
-  let sum = 0;
-  let present = 0;
-  for (let c = 0; c < classes; c++)
-    if (seen[c]! > 0) {
-      sum += right[c]! / seen[c]!;
-      present++;
-    }
-  return present ? 1 - sum / present : 0;
-}
-
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const interval = (xs: number[]): [number, number] => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,7 +66,7 @@ const interval = (xs: number[]): [number, number] => {
 
 /** MedMNIST-C's mean BE of one method under `weight`: the mean over corruptions of the mean over severities. */
 function meanError(labels: number[], settings: number[][][], weight: ArrayLike<number>, classes: number): number {
-  return mean(settings.map((severities) => mean(severities.map((p) => weightedBalancedError(labels, p, weight, classes)))));
+  return mean(settings.map((severities) => mean(severities.map((p) => balancedError(labels, p, classes, weight)))));
 }
 
 export function robustnessSummary(manifest: Pick<Manifest, 'baselines' | 'corruptions' | 'dataset'>, models: readonly ModelResult[], resamples = RESAMPLES): RobustnessSummary | null {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { CORRUPTIONS, corruptImages, torchvisionSigma } from '../../pipeline/analysis/corruptions.ts';
-import { balancedError, measureRobustness, robustnessSubset } from '../../pipeline/analysis/robustness.ts';
+import { measureRobustness, robustnessSubset } from '../../pipeline/analysis/robustness.ts';
+import { balancedError } from '../../common/balanced-error.ts';
 
 const size = 32;
 const n = size * size;
